@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine for Cairn, builds it, and runs either the main job end to end
+# (`demo`) or the whole test suite (`test`). Safe to run again: it installs only what is missing.
+#
+#   ./bootstrap.sh demo   # install, build into build/, run the end-to-end demo
+#   ./bootstrap.sh test   # install, build, run every test through ctest (and again under ASan+UBSan)
+#
+# Environment: CAIRN_SKIP_SANITIZERS=1 skips the ASan+UBSan pass of `test` (for quick local loops).
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "$0")")"
+root=$(pwd)
+
+# Debian packages the build, the tests and the benchmarks need. Recommends are never installed:
+# some of these would pull hundreds of packages.
+packages=(
+  build-essential cmake ninja-build pkg-config g++ clang libclang-rt-14-dev
+  libssl-dev libarchive-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  hyperfine
+)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+install_packages() {
+  local missing=()
+  for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q '^install ok installed$'; then
+      missing+=("$package")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return
+  fi
+  log "installing ${missing[*]}"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# build DIR [cmake options...]: configure (once) and build.
+build() {
+  local dir=$1
+  shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S "$root" -B "$dir" -G Ninja "$@" >/dev/null
+  fi
+  cmake --build "$dir" -j "$(nproc)"
+}
+
+run_tests() {
+  local dir=$1
+  ctest --test-dir "$dir" --output-on-failure -j "$(nproc)"
+}
+
+run_demo() {
+  local cairn=$root/build/bin/cairn
+  local work
+  work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-demo.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+
+  log "cairn --version"
+  "$cairn" --version
+
+  log "the tree digest of core/ does not depend on where or when it was copied"
+  cp -r core "$work/copy-a"
+  sleep 1
+  (umask 077 && mkdir -p "$work/elsewhere" && cp -r core "$work/elsewhere/copy-b")
+  "$cairn" hash tree core
+  "$cairn" hash tree "$work/copy-a"
+  "$cairn" hash tree "$work/elsewhere/copy-b"
+
+  log "two archives of those copies are the same bytes"
+  env -u SOURCE_DATE_EPOCH "$cairn" archive create "$work/copy-a" "$work/a.tar.gz"
+  SOURCE_DATE_EPOCH=0 "$cairn" archive create "$work/elsewhere/copy-b" "$work/b.tar.gz"
+  cmp "$work/a.tar.gz" "$work/b.tar.gz" && echo "identical: $(stat -c %s "$work/a.tar.gz") bytes"
+
+  log "extraction gives back the same tree"
+  "$cairn" archive extract "$work/a.tar.gz" "$work/unpacked"
+
+  log "a hostile archive (a symlink out of the destination) is refused and leaves nothing"
+  mkdir "$work/evil" && ln -s /etc "$work/evil/escape"
+  tar -C "$work/evil" -czf "$work/evil.tar.gz" escape
+  if "$cairn" archive extract "$work/evil.tar.gz" "$work/evil-out"; then
+    echo "demo: the hostile archive was accepted" >&2
+    exit 1
+  fi
+  test ! -e "$work/evil-out" && echo "nothing was written to $work/evil-out"
+
+  log "demo finished"
+}
+
+main() {
+  local verb=${1:-}
+  case $verb in
+    demo)
+      install_packages
+      build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+      run_demo
+      ;;
+    test)
+      install_packages
+      build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+      if [ "${CAIRN_SKIP_SANITIZERS:-0}" != 1 ]; then
+        # The second pass doubles as the clang build: g++ builds build/, clang builds build-asan/.
+        log "ASan+UBSan build with clang"
+        CC=clang CXX=clang++ build build-asan -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=ON -DCAIRN_BUILD_BENCH=OFF
+        log "tests under ASan+UBSan (clang)"
+        run_tests build-asan
+      fi
+      log "tests (g++)"
+      run_tests build
+      ;;
+    *)
+      echo "usage: $0 demo|test" >&2
+      exit 2
+      ;;
+  esac
+}
+
+main "$@"

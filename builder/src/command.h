@@ -1,0 +1,36 @@
+// How the `cairn` subcommands plug into the command line.
+//
+// Each command file adds its subcommands to the CLI11 app and, when one is chosen, stores the
+// action to run in the Invocation. main() runs it and turns a failed Result into one clear line
+// on stderr and a non-zero exit status, so commands themselves never print errors or exit.
+#pragma once
+
+#include "cairn/core/result.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+
+namespace cairn::cli {
+
+struct Invocation {
+  bool json = false;                     // --json: machine-readable output on stdout
+  std::function<Result<void>()> action;  // set by the chosen subcommand's callback
+};
+
+// Exit statuses: 0 success, 1 the command failed, 2 the command line was wrong.
+inline constexpr int exit_failure = 1;
+inline constexpr int exit_usage = 2;
+
+// Prints `value` as one line of JSON on stdout (for --json).
+void print_json(const nlohmann::json& value);
+
+// Prints an error as "cairn: <kind>: <message>" on stderr, or as JSON when `json` is set.
+void print_error(const Error& error, bool json);
+
+void add_hash_commands(CLI::App& app, Invocation& invocation);
+void add_archive_commands(CLI::App& app, Invocation& invocation);
+
+}  // namespace cairn::cli

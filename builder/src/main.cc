@@ -1,0 +1,39 @@
+// `cairn`: the single command-line entry point of the toolchain.
+#include "command.h"
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+  using namespace cairn::cli;
+
+  CLI::App app("Cairn: build, sign, verify and run reproducible unikernels.", "cairn");
+  app.set_version_flag("--version", std::string("cairn ") + CAIRN_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  Invocation invocation;
+  app.add_flag("--json", invocation.json, "Print results as JSON on stdout");
+  add_hash_commands(app, invocation);
+  add_archive_commands(app, invocation);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ParseError& error) {
+    app.exit(error);
+    return exit_usage;
+  }
+
+  if (!invocation.action) return exit_usage;
+  cairn::Result<void> outcome = invocation.action();
+  if (!outcome.ok()) {
+    print_error(outcome.error(), invocation.json);
+    return exit_failure;
+  }
+  return 0;
+}

@@ -1,0 +1,69 @@
+// Trees: the content of a library's source folder, and its digest.
+//
+// A tree is the sorted list of its files and symbolic links, each with a relative path, a mode
+// (file, executable file, symlink) and the SHA-256 of its content (of the link target, for a
+// symlink). Nothing else counts: timestamps, owners, permission bits other than the owner's
+// execute bit, the order in which entries were created, the folder the tree sits in. Directories
+// are implied by the paths inside them, so an empty directory is not part of a tree (as in Git).
+//
+// The tree digest is SHA-256 over (all strings are bytes, no separators beyond those shown):
+//
+//   "cairn-tree-v1\n"
+//   for each entry, in byte-wise order of path:
+//     <mode> " " <64 hex of the content's SHA-256> " " <path> "\0"
+//
+// where <mode> is "file", "exec" or "symlink". The NUL ends each path, which may hold any
+// character but NUL and must be valid UTF-8. Devices, sockets and FIFOs are refused.
+#pragma once
+
+#include "cairn/core/digest.h"
+#include "cairn/core/result.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::manifest {
+
+enum class EntryMode { file, executable, symlink };
+
+// "file", "exec" or "symlink": the spelling used in the tree digest.
+std::string_view to_string(EntryMode mode);
+
+struct TreeEntry {
+  std::string path;            // relative, '/'-separated, no "." or ".." components
+  EntryMode mode = EntryMode::file;
+  std::string symlink_target;  // only for symlinks: the link's text, never followed
+  std::uint64_t size = 0;      // only for files: size in bytes when scanned
+  std::optional<Digest> content_digest;  // SHA-256 of content or link target, if computed
+};
+
+struct ScanOptions {
+  // Hash every file while scanning. Off for callers that read the files themselves anyway
+  // (archive creation hashes the bytes as it archives them).
+  bool compute_digests = true;
+};
+
+// Lists the tree rooted at `root` (a directory; a symlink naming one is followed), sorted by
+// path bytes. Symlinks inside are recorded, never followed. Refuses special files and names that
+// are not valid UTF-8, naming the offending path.
+Result<std::vector<TreeEntry>> scan_tree(const std::filesystem::path& root, ScanOptions options = {});
+
+// The tree digest of entries that carry content digests (see the format above). The entries
+// must be sorted by path and unique, as scan_tree returns them.
+Result<Digest> tree_digest(const std::vector<TreeEntry>& entries);
+
+// scan_tree + tree_digest.
+Result<Digest> hash_tree(const std::filesystem::path& root);
+
+// Checks that `path` is a relative path in normal form ("a/b/c": no empty, "." or ".."
+// components, no leading or trailing '/') and valid UTF-8. Returns a reason when it is not.
+std::optional<std::string> check_relative_path(std::string_view path);
+
+// Whether `text` is valid UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
+bool is_valid_utf8(std::string_view text);
+
+}  // namespace cairn::manifest
