@@ -1,19 +1,23 @@
-# Shared settings for Cairn's own targets: warnings as errors, optional sanitizers.
-# Third-party code (GoogleTest, Google Benchmark) never gets these flags.
+# Shared settings for Cairn's own host targets: warnings as errors, reproducible paths, and the
+# optional sanitizers. Third-party code never gets these flags, and neither does code that runs
+# inside a unikernel or under a seccomp sandbox (see kernel/CMakeLists.txt).
 
-if(CAIRN_SANITIZE)
-  set(CAIRN_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
-  add_compile_options(${CAIRN_SANITIZER_FLAGS})
-  add_link_options(-fsanitize=address,undefined)
-endif()
+set(CAIRN_WARNING_FLAGS -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+                        -Woverloaded-virtual -Wformat=2)
+set(CAIRN_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 
-# cairn_target_defaults(<target>): apply the project's warning policy to one of our targets.
+# cairn_target_defaults(<target> [NO_SANITIZE]): the project's warning policy, reproducible
+# paths, and (with CAIRN_SANITIZE, unless NO_SANITIZE) AddressSanitizer + UBSan.
 function(cairn_target_defaults target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor
-                                           -Wold-style-cast -Wcast-align -Woverloaded-virtual
-                                           -Wnull-dereference -Wformat=2)
+  cmake_parse_arguments(ARG "NO_SANITIZE" "" "" ${ARGN})
+  target_compile_options(${target} PRIVATE ${CAIRN_WARNING_FLAGS})
   # Reproducible objects: no absolute source paths in debug info or __FILE__.
   target_compile_options(${target} PRIVATE -ffile-prefix-map=${CMAKE_SOURCE_DIR}=.)
+  if(CAIRN_SANITIZE AND NOT ARG_NO_SANITIZE)
+    target_compile_options(${target} PRIVATE ${CAIRN_SANITIZER_FLAGS})
+    # PUBLIC: whatever links one of our static libraries needs the sanitizer runtimes too.
+    target_link_options(${target} PUBLIC -fsanitize=address,undefined)
+  endif()
 endfunction()
 
 # cairn_library(<name> SOURCES ... DEPENDS ...): a host library with public headers in include/.

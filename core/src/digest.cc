@@ -8,7 +8,6 @@
 #include <openssl/evp.h>
 
 #include <cerrno>
-#include <vector>
 
 namespace cairn {
 
@@ -143,16 +142,18 @@ Digest Hasher::finish() {
 Result<Digest> digest_fd(int fd, DigestAlgorithm algorithm) {
   Hasher hasher(algorithm);
   // 256 KiB blocks: large enough that system-call overhead vanishes, small enough for the cache.
-  static constexpr std::size_t block_size = 256 * 1024;
-  std::vector<std::byte> buffer(block_size);
+  static constexpr std::size_t block_size = std::size_t{256} * 1024;
+  // One uninitialised buffer per thread: a fresh zeroed one per call would cost more than
+  // hashing the small files that trees are mostly made of.
+  thread_local const std::unique_ptr<std::byte[]> buffer(new std::byte[block_size]);
   for (;;) {
-    ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    ssize_t got = ::read(fd, buffer.get(), block_size);
     if (got < 0) {
       if (errno == EINTR) continue;
       return system_error("read", errno);
     }
     if (got == 0) break;
-    hasher.update(std::span(buffer.data(), static_cast<std::size_t>(got)));
+    hasher.update(std::span(buffer.get(), static_cast<std::size_t>(got)));
   }
   return hasher.finish();
 }

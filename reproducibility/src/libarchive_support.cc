@@ -2,6 +2,7 @@
 #include "libarchive_support.h"
 
 #include <cerrno>
+#include <cstring>
 
 namespace cairn::reproducibility::internal {
 
