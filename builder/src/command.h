@@ -32,5 +32,6 @@ void print_error(const Error& error, bool json);
 
 void add_hash_commands(CLI::App& app, Invocation& invocation);
 void add_archive_commands(CLI::App& app, Invocation& invocation);
+void add_image_commands(CLI::App& app, Invocation& invocation);
 
 }  // namespace cairn::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", invocation.json, "Print results as JSON on stdout");
   add_hash_commands(app, invocation);
   add_archive_commands(app, invocation);
+  add_image_commands(app, invocation);
 
   try {
     app.parse(argc, argv);

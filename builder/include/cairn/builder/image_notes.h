@@ -1,0 +1,59 @@
+// The ELF notes that make a static ELF a Solo5/Cairn unikernel image, written and read.
+//
+// Writing: `write_notes_object` produces a small relocatable object (ET_REL) holding the ABI note
+// (target and ABI version), the MFT device-manifest note (entry 0 reserved, then the declared
+// devices) and a PT_INTERP string that stops the host from exec'ing the image. Linked into an
+// image with kernel/bindings/<target>/image.ld, each note lands in its own PT_NOTE — what
+// `solo5-elftool gen-manifest` plus Solo5's bindings achieve, with no C compiler step.
+// Reading: `read_image_notes` finds the notes of a linked image the way a tender does.
+#pragma once
+
+#include "cairn/core/result.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::builder {
+
+enum class DeviceType { net, block };
+
+// "net" or "block" (the spelling of unikernel.json and of --net:/--block: options).
+std::string_view to_string(DeviceType type);
+
+struct Device {
+  std::string name;  // 1..67 ASCII letters and digits
+  DeviceType type = DeviceType::net;
+};
+
+enum class AbiTarget : std::uint32_t { hvt = 1, spt = 2, virtio = 3, muen = 4, genode = 5, xen = 6 };
+
+// The spt ABI version this toolchain builds for (SPT_ABI_VERSION in platform.h).
+inline constexpr std::uint32_t spt_abi_version = 2;
+
+struct ImageNotes {
+  AbiTarget target = AbiTarget::spt;
+  std::uint32_t abi_version = spt_abi_version;
+  std::vector<Device> devices;  // without the reserved entry 0
+};
+
+// Parses "net:NAME" or "block:NAME".
+Result<Device> parse_device(std::string_view text);
+
+// Checks names (alphanumeric, 1..67 characters), uniqueness and the count (at most 63).
+Result<void> check_devices(const std::vector<Device>& devices);
+
+// The complete bytes of each note (header, name, padding, descriptor).
+std::string abi_note(AbiTarget target, std::uint32_t abi_version);
+Result<std::string> manifest_note(const std::vector<Device>& devices);
+
+// Writes the relocatable object with both notes and the .interp string (atomically).
+Result<void> write_notes_object(const std::filesystem::path& output, const ImageNotes& notes);
+
+// Reads the ABI and manifest notes of a linked image. Every field is checked: the file is
+// untrusted.
+Result<ImageNotes> read_image_notes(const std::filesystem::path& image);
+
+}  // namespace cairn::builder

@@ -1,0 +1,86 @@
+// `cairn image notes` (write the notes object an image is linked with) and `cairn image inspect`
+// (read an image's ABI and device manifest, like `solo5-elftool query-manifest`).
+#include "command.h"
+
+#include "cairn/builder/image_notes.h"
+
+#include <memory>
+
+namespace cairn::cli {
+
+namespace {
+
+struct NotesOptions {
+  std::string target = "spt";
+  std::vector<std::string> devices;
+  std::string output;
+};
+
+struct InspectOptions {
+  std::string image;
+};
+
+std::string_view target_name(builder::AbiTarget target) {
+  switch (target) {
+    case builder::AbiTarget::hvt: return "hvt";
+    case builder::AbiTarget::spt: return "spt";
+    case builder::AbiTarget::virtio: return "virtio";
+    case builder::AbiTarget::muen: return "muen";
+    case builder::AbiTarget::genode: return "genode";
+    case builder::AbiTarget::xen: return "xen";
+  }
+  return "unknown";
+}
+
+Result<void> run_notes(const NotesOptions& options) {
+  builder::ImageNotes notes;
+  if (options.target != "spt") {
+    return make_error(ErrorCode::unsupported, "target '{}': this toolchain builds spt images", options.target);
+  }
+  for (const std::string& text : options.devices) notes.devices.push_back(CAIRN_TRY(builder::parse_device(text)));
+  return builder::write_notes_object(options.output, notes);
+}
+
+Result<void> run_inspect(const Invocation& invocation, const InspectOptions& options) {
+  builder::ImageNotes notes = CAIRN_TRY(builder::read_image_notes(options.image));
+  if (invocation.json) {
+    nlohmann::json devices = nlohmann::json::array();
+    for (const builder::Device& device : notes.devices) {
+      devices.push_back({{"name", device.name}, {"type", builder::to_string(device.type)}});
+    }
+    print_json({{"target", target_name(notes.target)}, {"abi_version", notes.abi_version}, {"devices", devices}});
+    return {};
+  }
+  std::printf("target: %s (ABI version %u)\n", std::string(target_name(notes.target)).c_str(), notes.abi_version);
+  std::printf("devices: %zu\n", notes.devices.size());
+  for (const builder::Device& device : notes.devices) {
+    std::printf("  %s %s\n", std::string(builder::to_string(device.type)).c_str(), device.name.c_str());
+  }
+  return {};
+}
+
+}  // namespace
+
+void add_image_commands(CLI::App& app, Invocation& invocation) {
+  CLI::App* image = app.add_subcommand("image", "Write or read the ELF notes of unikernel images");
+  image->require_subcommand(1);
+
+  auto notes_options = std::make_shared<NotesOptions>();
+  CLI::App* notes = image->add_subcommand(
+      "notes", "Write the object file holding an image's ABI note and device manifest (linked into the image)");
+  notes->add_option("--target", notes_options->target, "Platform target")->capture_default_str();
+  notes->add_option("--device", notes_options->devices, "A device the image uses: net:NAME or block:NAME");
+  notes->add_option("-o,--output", notes_options->output, "Object file to write")->required();
+  notes->callback([&invocation, notes_options] {
+    invocation.action = [notes_options] { return run_notes(*notes_options); };
+  });
+
+  auto inspect_options = std::make_shared<InspectOptions>();
+  CLI::App* inspect = image->add_subcommand("inspect", "Print an image's target, ABI version and devices");
+  inspect->add_option("IMAGE", inspect_options->image, "Unikernel image")->required();
+  inspect->callback([&invocation, inspect_options] {
+    invocation.action = [&invocation, inspect_options] { return run_inspect(invocation, *inspect_options); };
+  });
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,163 @@
+// The run loop, the ready queue, the timer heap and device waiting lists (see scheduler.h).
+#include "cairn/sched/scheduler.h"
+
+#include "cairn/runtime/print.h"
+
+namespace cairn::sched {
+
+namespace {
+
+// A spawned task's owner: a coroutine that awaits the task and frees itself when done
+// (final_suspend never suspends), holding the ready-queue node it is first scheduled with.
+struct Detached {
+  struct promise_type {
+    Waiter start;
+    Detached get_return_object() { return {std::coroutine_handle<promise_type>::from_promise(*this)}; }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() noexcept { runtime::panic("exception escaped a task (exceptions are off)"); }
+  };
+  std::coroutine_handle<promise_type> handle;
+};
+
+Detached run_detached(Task<void> task) { co_await task; }
+
+bool earlier(const Timer* a, const Timer* b) {
+  return a->deadline < b->deadline || (a->deadline == b->deadline && a->sequence < b->sequence);
+}
+
+}  // namespace
+
+Time now() { return solo5_clock_monotonic(); }
+
+Scheduler& scheduler() {
+  static Scheduler instance;
+  return instance;
+}
+
+void Scheduler::make_ready(Waiter& waiter) {
+  waiter.next = nullptr;
+  if (ready_tail_ != nullptr) {
+    ready_tail_->next = &waiter;
+  } else {
+    ready_head_ = &waiter;
+  }
+  ready_tail_ = &waiter;
+}
+
+void Scheduler::spawn(Task<void> task) {
+  Detached detached = run_detached(static_cast<Task<void>&&>(task));
+  detached.handle.promise().start.coroutine = detached.handle;
+  make_ready(detached.handle.promise().start);
+}
+
+void Scheduler::add_timer(Timer& timer) {
+  if (timer_count_ == timer_capacity_) {
+    size_t capacity = timer_capacity_ == 0 ? 16 : timer_capacity_ * 2;
+    auto** grown = new Timer*[capacity];
+    for (size_t i = 0; i < timer_count_; ++i) grown[i] = timers_[i];
+    delete[] timers_;
+    timers_ = grown;
+    timer_capacity_ = capacity;
+  }
+  timer.sequence = timer_sequence_++;
+  // Sift up.
+  size_t index = timer_count_++;
+  while (index > 0) {
+    size_t parent = (index - 1) / 2;
+    if (!earlier(&timer, timers_[parent])) break;
+    timers_[index] = timers_[parent];
+    index = parent;
+  }
+  timers_[index] = &timer;
+}
+
+Timer* Scheduler::pop_timer() {
+  Timer* top = timers_[0];
+  Timer* last = timers_[--timer_count_];
+  // Sift the last element down from the root.
+  size_t index = 0;
+  for (;;) {
+    size_t child = 2 * index + 1;
+    if (child >= timer_count_) break;
+    if (child + 1 < timer_count_ && earlier(timers_[child + 1], timers_[child])) ++child;
+    if (!earlier(timers_[child], last)) break;
+    timers_[index] = timers_[child];
+    index = child;
+  }
+  if (timer_count_ > 0) timers_[index] = last;
+  return top;
+}
+
+void Scheduler::wait_for_device(solo5_handle_t device, Waiter& waiter) {
+  if (device >= MFT_MAX_ENTRIES) runtime::panic("wait_readable: no device has handle {}", device);
+  waiter.next = device_waiters_[device];
+  device_waiters_[device] = &waiter;
+}
+
+bool Scheduler::has_device_waiters() const {
+  for (const Waiter* list : device_waiters_) {
+    if (list != nullptr) return true;
+  }
+  return false;
+}
+
+void Scheduler::run_ready_tasks() {
+  // Only the tasks ready now: tasks made ready meanwhile wait for the next round, so that a task
+  // that keeps yielding cannot starve timers and devices.
+  Waiter* batch = ready_head_;
+  ready_head_ = ready_tail_ = nullptr;
+  while (batch != nullptr) {
+    Waiter* waiter = batch;
+    batch = batch->next;
+    waiter->coroutine.resume();  // may free *waiter (it lives in the coroutine's frame)
+  }
+}
+
+void Scheduler::fire_expired_timers(Time current) {
+  while (timer_count_ > 0 && timers_[0]->deadline <= current) make_ready(pop_timer()->waiter);
+}
+
+void Scheduler::wake_devices(solo5_handle_set_t ready) {
+  for (solo5_handle_t device = 0; ready != 0 && device < MFT_MAX_ENTRIES; ++device, ready >>= 1) {
+    if ((ready & 1) == 0) continue;
+    Waiter* list = device_waiters_[device];
+    device_waiters_[device] = nullptr;
+    while (list != nullptr) {
+      Waiter* waiter = list;
+      list = list->next;
+      make_ready(*waiter);
+    }
+  }
+}
+
+int Scheduler::run(Task<int> main) {
+  Waiter start{main.handle(), nullptr};
+  make_ready(start);
+  while (!main.done()) {
+    run_ready_tasks();
+    if (main.done()) break;
+
+    Time deadline;
+    if (ready_head_ != nullptr) {
+      deadline = 0;  // others are runnable: only poll the devices
+    } else if (timer_count_ > 0) {
+      deadline = timers_[0]->deadline;
+    } else if (has_device_waiters()) {
+      deadline = UINT64_MAX;
+    } else {
+      runtime::panic("deadlock: every task is waiting and no timer or device can wake one");
+    }
+    solo5_handle_set_t ready = 0;
+    if (deadline == 0 || deadline > now()) {
+      solo5_yield(deadline, &ready);
+      ++yields_;
+    }
+    wake_devices(ready);
+    fire_expired_timers(now());
+  }
+  return main.take_result();
+}
+
+}  // namespace cairn::sched
