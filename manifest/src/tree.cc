@@ -17,10 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Deeper trees are almost certainly a mistake (or an attack) and would cost one open descriptor
-// per level while scanning.
-constexpr int max_tree_depth = 256;
-
 std::string join(std::string_view prefix, std::string_view name) {
   if (prefix.empty()) return std::string(name);
   std::string path;
@@ -61,7 +57,7 @@ class TreeScanner {
   }
 
   Result<void> scan_directory(UniqueFd directory_fd, const std::string& prefix, int depth) {
-    if (depth > max_tree_depth) {
+    if (static_cast<std::size_t>(depth) > max_tree_depth) {
       return path_error(ErrorCode::limit_exceeded, prefix, fmt::format("tree is deeper than {} levels", max_tree_depth));
     }
     // fdopendir takes ownership of the descriptor it is given; keep ours for the *at calls.
@@ -210,6 +206,26 @@ std::optional<std::string> check_relative_path(std::string_view path) {
     start = end + 1;
   }
   return std::nullopt;
+}
+
+bool symlink_stays_inside(std::string_view link_path, std::string_view target) {
+  if (target.empty() || target.front() == '/') return false;
+  // Depth of the link's directory: the number of '/' in its path.
+  std::size_t depth = static_cast<std::size_t>(std::count(link_path.begin(), link_path.end(), '/'));
+  std::size_t start = 0;
+  while (start <= target.size()) {
+    std::size_t end = target.find('/', start);
+    if (end == std::string_view::npos) end = target.size();
+    std::string_view component = target.substr(start, end - start);
+    if (component == "..") {
+      if (depth == 0) return false;
+      --depth;
+    } else if (!component.empty() && component != ".") {
+      ++depth;
+    }
+    start = end + 1;
+  }
+  return true;
 }
 
 bool is_valid_utf8(std::string_view text) {

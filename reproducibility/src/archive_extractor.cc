@@ -45,10 +45,6 @@ constexpr mode_t directory_permissions = 0755;
 
 constexpr std::size_t copy_block_size = 256 * 1024;
 
-// Deeper paths are refused before any work: they cost one openat per level, and scan_tree (hence
-// hash_tree, which computes the report) refuses trees deeper than this anyway.
-constexpr std::size_t max_path_depth = 256;
-
 // Names are read under "C": libarchive then passes pax (UTF-8) names through as raw bytes, where
 // a UTF-8 locale would normalize them to NFC and change the tree digest of an NFD name.
 constexpr const char* name_locale = "C";
@@ -123,24 +119,6 @@ Result<std::string> normalize_archive_path(std::string_view raw, std::string_vie
 
 std::size_t depth_of(std::string_view normal_path) {
   return static_cast<std::size_t>(std::count(normal_path.begin(), normal_path.end(), '/')) + 1;
-}
-
-// Whether a symlink at `link_path` (normal form) with `target` (relative) stays inside the root
-// when read as text against the link's directory. Symlinks the target passes through are not
-// followed here; the kernel check after extraction covers those.
-bool stays_inside_lexically(std::string_view link_path, std::string_view target) {
-  std::size_t depth = depth_of(link_path) - 1;  // components of the link's directory
-  bool inside = true;
-  for_each_component(target, [&](std::string_view component) {
-    if (component.empty() || component == ".") return;
-    if (component == "..") {
-      if (depth == 0) inside = false;
-      else --depth;
-    } else {
-      ++depth;
-    }
-  });
-  return inside;
 }
 
 Error refused(std::string message) { return Error(ErrorCode::refused, std::move(message)); }
@@ -231,8 +209,10 @@ class TreeExtractor {
       if (hardlink == nullptr && type == AE_IFDIR) return {};  // "." itself: the destination
       return refused("path names the destination itself");
     }
-    if (depth_of(path) > max_path_depth) {
-      return make_error(ErrorCode::limit_exceeded, "path is deeper than the limit of {} levels", max_path_depth);
+    // Deeper paths are refused before any work: they cost one openat per level, and hash_tree
+    // (which computes the report) refuses such trees anyway.
+    if (depth_of(path) > manifest::max_tree_depth) {
+      return make_error(ErrorCode::limit_exceeded, "path is deeper than the limit of {} levels", manifest::max_tree_depth);
     }
     if (hardlink != nullptr) return extract_hardlink(entry, path, hardlink);
     switch (type) {
@@ -323,7 +303,7 @@ class TreeExtractor {
       return refused(fmt::format("symlink target '{}' is absolute; links must stay inside the destination",
                                  printable(target)));
     }
-    if (!stays_inside_lexically(path, target)) {
+    if (!manifest::symlink_stays_inside(path, target)) {
       return refused(fmt::format("symlink target '{}' leaves the destination", printable(target)));
     }
     CAIRN_TRY(refuse_duplicate(path));

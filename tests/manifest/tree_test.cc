@@ -224,6 +224,18 @@ TEST(RelativePath, AcceptsNormalFormOnly) {
   EXPECT_NE(check_relative_path(std::string_view("a\0b", 3)), std::nullopt);
 }
 
+TEST(SymlinkStaysInside, JudgesTheTargetTextAgainstTheLinksDirectory) {
+  EXPECT_TRUE(symlink_stays_inside("a", "b"));
+  EXPECT_TRUE(symlink_stays_inside("lib/x", "../include/y.h"));
+  EXPECT_TRUE(symlink_stays_inside("a/b/c", "../../d"));
+  EXPECT_TRUE(symlink_stays_inside("a/b", "./../b/./c"));
+  EXPECT_FALSE(symlink_stays_inside("a", "../b"));
+  EXPECT_FALSE(symlink_stays_inside("a/b", "../../c"));
+  EXPECT_FALSE(symlink_stays_inside("a/b", "x/../../.."));
+  EXPECT_FALSE(symlink_stays_inside("a", "/etc/passwd"));
+  EXPECT_FALSE(symlink_stays_inside("a", ""));
+}
+
 TEST(Utf8, RejectsOverlongSurrogatesAndTruncation) {
   EXPECT_TRUE(is_valid_utf8("plain ascii"));
   EXPECT_TRUE(is_valid_utf8("\xf0\x9f\x98\x80"));   // U+1F600

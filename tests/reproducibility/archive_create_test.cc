@@ -321,6 +321,33 @@ TEST_F(ArchiveCreate, RefusesATreeWithAFifoAndWritesNothing) {
   EXPECT_TRUE(names_in(output_directory).empty());
 }
 
+TEST_F(ArchiveCreate, RefusesSymlinksThatPointOutsideTheTree) {
+  for (const char* target : {"/etc/passwd", "../../outside", "../.."}) {
+    SCOPED_TRACE(target);
+    fs::path root = work_.path() / "tree";
+    fs::remove_all(root);
+    make_sample_tree(root);
+    fs::create_symlink(target, root / "src/escape");
+    fs::path output_directory = work_.path() / "out";
+    fs::remove_all(output_directory);
+    fs::create_directories(output_directory);
+    Result<Digest> created = create_archive(root, output_directory / "tree.tar.gz");
+    ASSERT_FALSE(created.ok());
+    EXPECT_EQ(created.error().code(), ErrorCode::refused);
+    EXPECT_NE(created.error().message().find("symlink 'src/escape' -> '" + std::string(target) + "' points outside"),
+              std::string::npos)
+        << created.error().message();
+    EXPECT_TRUE(names_in(output_directory).empty());
+  }
+}
+
+TEST_F(ArchiveCreate, KeepsSymlinksThatStayInside) {
+  fs::path root = work_.path() / "tree";
+  make_sample_tree(root);
+  fs::create_symlink("../src/../src", root / "src/self");
+  EXPECT_TRUE(create_archive(root, work_.path() / "tree.tar.gz").ok());
+}
+
 TEST_F(ArchiveCreate, ReplacesAnExistingOutputAtomically) {
   fs::path root = work_.path() / "tree";
   make_sample_tree(root);

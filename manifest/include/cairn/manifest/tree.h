@@ -47,6 +47,9 @@ struct ScanOptions {
   bool compute_digests = true;
 };
 
+// Trees deeper than this many levels are refused (by scanning, archiving and extraction alike).
+inline constexpr std::size_t max_tree_depth = 256;
+
 // Lists the tree rooted at `root` (a directory; a symlink naming one is followed), sorted by
 // path bytes. Symlinks inside are recorded, never followed. Refuses special files and names that
 // are not valid UTF-8, naming the offending path.
@@ -62,6 +65,11 @@ Result<Digest> hash_tree(const std::filesystem::path& root);
 // Checks that `path` is a relative path in normal form ("a/b/c": no empty, "." or ".."
 // components, no leading or trailing '/') and valid UTF-8. Returns a reason when it is not.
 std::optional<std::string> check_relative_path(std::string_view path);
+
+// Whether a symlink at `link_path` (a relative path in normal form) whose text is `target`
+// points inside the tree when read against the link's directory: relative, and never climbing
+// above the root with "..". Links it passes through are not followed (the text alone decides).
+bool symlink_stays_inside(std::string_view link_path, std::string_view target);
 
 // Whether `text` is valid UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
 bool is_valid_utf8(std::string_view text);
