@@ -92,16 +92,25 @@ std::string abi_note(AbiTarget target, std::uint32_t abi_version) {
 
 Result<std::string> manifest_note(const std::vector<Device>& devices) {
   CAIRN_TRY(check_devices(devices));
-  std::uint32_t entries = static_cast<std::uint32_t>(devices.size()) + 1;
-  std::string descriptor(manifest_padding + sizeof(mft) + entries * sizeof(mft_entry), '\0');
-  auto* manifest = reinterpret_cast<mft*>(descriptor.data() + manifest_padding);
-  manifest->version = MFT_VERSION;
-  manifest->entries = entries;
-  manifest->e[0].type = MFT_RESERVED_FIRST;
-  for (std::size_t i = 0; i < devices.size(); ++i) {
-    mft_entry& entry = manifest->e[i + 1];
-    std::memcpy(entry.name, devices[i].name.data(), devices[i].name.size());
-    entry.type = devices[i].type == DeviceType::net ? MFT_DEV_NET_BASIC : MFT_DEV_BLOCK_BASIC;
+  // Built field by field into a byte string: the descriptor sits at offset 4 of the padding, so
+  // the bytes are never viewed in place as the (8-byte aligned) structures.
+  std::string descriptor(manifest_padding, '\0');
+  auto append = [&descriptor](const auto& value) {
+    descriptor.append(reinterpret_cast<const char*>(&value), sizeof value);
+  };
+  const std::uint32_t header[2] = {MFT_VERSION, static_cast<std::uint32_t>(devices.size()) + 1};
+  static_assert(sizeof header == sizeof(mft));
+  append(header);
+  auto make_entry = [](std::string_view name, mft_type_t type) {
+    mft_entry entry;
+    std::memset(&entry, 0, sizeof entry);  // padding included: the note's bytes are reproducible
+    std::memcpy(entry.name, name.data(), name.size());
+    entry.type = type;
+    return entry;
+  };
+  append(make_entry("", MFT_RESERVED_FIRST));
+  for (const Device& device : devices) {
+    append(make_entry(device.name, device.type == DeviceType::net ? MFT_DEV_NET_BASIC : MFT_DEV_BLOCK_BASIC));
   }
   std::string bytes = note_header(static_cast<std::uint32_t>(descriptor.size()), MFT1_NOTE_TYPE);
   bytes += descriptor;

@@ -78,5 +78,5 @@ uintptr_t __stack_chk_guard = 0x595e9fbd94fda766;
 }  // extern "C"
 
 namespace std {
-[[noreturn]] void terminate() noexcept { cairn::runtime::panic("std::terminate() called"); }
+void terminate() noexcept { cairn::runtime::panic("std::terminate() called"); }
 }  // namespace std
