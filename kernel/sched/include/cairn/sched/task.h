@@ -67,30 +67,21 @@ class ResultSlot {
   bool has_value_ = false;
 };
 
-}  // namespace detail
-
-template <typename T>
-class [[nodiscard]] Task {
+// What every Task<T> shares: ownership of the coroutine frame, and starting it when awaited.
+template <typename Promise>
+class TaskHandle {
  public:
-  struct promise_type : detail::PromiseBase {
-    detail::ResultSlot<T> result;
-    Task get_return_object() { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
-    template <typename U>
-    void return_value(U&& value) {
-      result.emplace(std::forward<U>(value));
-    }
-  };
-  using Handle = std::coroutine_handle<promise_type>;
+  using Handle = std::coroutine_handle<Promise>;
 
-  Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
-  Task& operator=(Task&& other) noexcept {
+  TaskHandle(TaskHandle&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  TaskHandle& operator=(TaskHandle&& other) noexcept {
     if (this != &other) {
       if (handle_) handle_.destroy();
       handle_ = std::exchange(other.handle_, {});
     }
     return *this;
   }
-  ~Task() {
+  ~TaskHandle() {
     if (handle_) handle_.destroy();
   }
 
@@ -100,52 +91,65 @@ class [[nodiscard]] Task {
     handle_.promise().continuation = awaiting;
     return handle_;
   }
-  T await_resume() { return handle_.promise().result.take(); }
 
   // For the scheduler.
   Handle handle() const { return handle_; }
   bool done() const { return handle_.done(); }
-  T take_result() { return handle_.promise().result.take(); }
+
+ protected:
+  explicit TaskHandle(Handle handle) : handle_(handle) {}
+  Handle handle_;
+};
+
+template <typename T>
+struct ValuePromise : PromiseBase {
+  ResultSlot<T> result;
+  Task<T> get_return_object();
+  template <typename U>
+  void return_value(U&& value) {
+    result.emplace(std::forward<U>(value));
+  }
+};
+
+struct VoidPromise : PromiseBase {
+  Task<void> get_return_object();
+  void return_void() {}
+};
+
+}  // namespace detail
+
+template <typename T>
+class [[nodiscard]] Task : public detail::TaskHandle<detail::ValuePromise<T>> {
+ public:
+  using promise_type = detail::ValuePromise<T>;
+
+  T await_resume() { return take_result(); }
+  T take_result() { return this->handle_.promise().result.take(); }
 
  private:
-  explicit Task(Handle handle) : handle_(handle) {}
-  Handle handle_;
+  friend promise_type;
+  using detail::TaskHandle<promise_type>::TaskHandle;
 };
 
 template <>
-class [[nodiscard]] Task<void> {
+class [[nodiscard]] Task<void> : public detail::TaskHandle<detail::VoidPromise> {
  public:
-  struct promise_type : detail::PromiseBase {
-    Task get_return_object() { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
-    void return_void() {}
-  };
-  using Handle = std::coroutine_handle<promise_type>;
+  using promise_type = detail::VoidPromise;
 
-  Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
-  Task& operator=(Task&& other) noexcept {
-    if (this != &other) {
-      if (handle_) handle_.destroy();
-      handle_ = std::exchange(other.handle_, {});
-    }
-    return *this;
-  }
-  ~Task() {
-    if (handle_) handle_.destroy();
-  }
-
-  bool await_ready() const noexcept { return false; }
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
-    handle_.promise().continuation = awaiting;
-    return handle_;
-  }
   void await_resume() {}
 
-  Handle handle() const { return handle_; }
-  bool done() const { return handle_.done(); }
-
  private:
-  explicit Task(Handle handle) : handle_(handle) {}
-  Handle handle_;
+  friend promise_type;
+  using detail::TaskHandle<promise_type>::TaskHandle;
 };
+
+template <typename T>
+Task<T> detail::ValuePromise<T>::get_return_object() {
+  return Task<T>(std::coroutine_handle<ValuePromise>::from_promise(*this));
+}
+
+inline Task<void> detail::VoidPromise::get_return_object() {
+  return Task<void>(std::coroutine_handle<VoidPromise>::from_promise(*this));
+}
 
 }  // namespace cairn::sched
