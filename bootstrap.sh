@@ -16,6 +16,7 @@ root=$(pwd)
 packages=(
   build-essential cmake ninja-build pkg-config g++ clang libclang-rt-14-dev
   libssl-dev libarchive-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  libgpgme-dev gnupg gpgv
   libgtest-dev libgmock-dev libbenchmark-dev
   hyperfine
 )

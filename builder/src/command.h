@@ -18,6 +18,7 @@ namespace cairn::cli {
 struct Invocation {
   bool json = false;                     // --json: machine-readable output on stdout
   std::function<Result<void>()> action;  // set by the chosen subcommand's callback
+  int exit_status = 0;                   // when the action succeeds (`run`: the guest's status)
 };
 
 // Exit statuses: 0 success, 1 the command failed, 2 the command line was wrong.
@@ -33,5 +34,7 @@ void print_error(const Error& error, bool json);
 void add_hash_commands(CLI::App& app, Invocation& invocation);
 void add_archive_commands(CLI::App& app, Invocation& invocation);
 void add_image_commands(CLI::App& app, Invocation& invocation);
+void add_key_commands(CLI::App& app, Invocation& invocation);
+void add_sign_commands(CLI::App& app, Invocation& invocation);
 
 }  // namespace cairn::cli

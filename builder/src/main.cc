@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   add_hash_commands(app, invocation);
   add_archive_commands(app, invocation);
   add_image_commands(app, invocation);
+  add_key_commands(app, invocation);
+  add_sign_commands(app, invocation);
 
   try {
     app.parse(argc, argv);
@@ -36,5 +38,5 @@ int main(int argc, char** argv) {
     print_error(outcome.error(), invocation.json);
     return exit_failure;
   }
-  return 0;
+  return invocation.exit_status;
 }

@@ -98,6 +98,8 @@ Result<std::string> read_file(const fs::path& path, std::size_t max_size) {
   if (::fstat(fd.get(), &info) != 0) return system_error(fmt::format("stat {}", path.string()), errno);
   if (!S_ISREG(info.st_mode)) return make_error(ErrorCode::invalid_argument, "{}: not a regular file", path.string());
   std::string content;
+  // The size is only a hint (the file may change); the loop below reads until end of file.
+  if (static_cast<std::size_t>(info.st_size) <= max_size) content.reserve(static_cast<std::size_t>(info.st_size));
   std::vector<char> buffer(64 * 1024);
   for (;;) {
     ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());

@@ -1,0 +1,199 @@
+// `cairn key generate|list|export`: make signing keys and get their public parts for pinning.
+//
+// OpenPGP keys live in the user's GnuPG keyring ($GNUPGHOME or ~/.gnupg) and are named by
+// fingerprint; Ed25519 keys are files (private PKCS#8 PEM, mode 0600, and FILE.pub) named by
+// their path when signing and by "sha256:<hex>" when verifying.
+#include "command.h"
+
+#include "cairn/core/file.h"
+#include "cairn/signing/ed25519.h"
+#include "cairn/signing/openpgp.h"
+
+#include <ctime>
+#include <memory>
+
+namespace cairn::cli {
+
+namespace {
+
+constexpr std::size_t max_key_file_size = 1 << 20;
+
+struct GenerateOptions {
+  std::string openpgp_user_id;
+  std::string ed25519_file;
+  bool no_passphrase = false;
+  std::int64_t expire_days = 730;
+};
+
+struct ListOptions {
+  std::vector<std::string> files;
+};
+
+struct ExportOptions {
+  std::string id;
+  std::string output;
+};
+
+std::string date(std::int64_t seconds) {
+  std::time_t time = static_cast<std::time_t>(seconds);
+  std::tm utc{};
+  gmtime_r(&time, &utc);
+  char text[16];
+  std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
+  return text;
+}
+
+void print_key(const Invocation& invocation, signing::SignatureMethod method, const std::string& keyid,
+               const std::string& description, nlohmann::json details = nlohmann::json::object()) {
+  if (invocation.json) {
+    details["method"] = signing::to_string(method);
+    details["keyid"] = keyid;
+    print_json(details);
+  } else {
+    std::printf("%-7s %s  %s\n", std::string(signing::to_string(method)).c_str(), keyid.c_str(), description.c_str());
+  }
+}
+
+Result<void> run_generate(const Invocation& invocation, const GenerateOptions& options) {
+  if (options.ed25519_file.empty() && options.openpgp_user_id.empty()) {
+    return make_error(ErrorCode::invalid_argument,
+                      "say which key to create: --openpgp \"Name <email>\" or --ed25519 FILE");
+  }
+  if (!options.ed25519_file.empty()) {
+    auto key = CAIRN_TRY(signing::Ed25519PrivateKey::generate());
+    CAIRN_TRY(key.save(options.ed25519_file));
+    print_key(invocation, signing::SignatureMethod::ed25519, key.keyid(),
+              fmt::format("{} (public key {}.pub)", options.ed25519_file, options.ed25519_file),
+              {{"private_key", options.ed25519_file}, {"public_key", options.ed25519_file + ".pub"}});
+    return {};
+  }
+  if (options.expire_days < 0) return make_error(ErrorCode::invalid_argument, "--expire-days cannot be negative");
+  signing::OpenPgpKeyOptions key_options;
+  key_options.expires_seconds = options.expire_days * 24 * 60 * 60;
+  key_options.no_passphrase = options.no_passphrase;
+  std::string fingerprint = CAIRN_TRY(signing::generate_openpgp_key(options.openpgp_user_id, key_options));
+  print_key(invocation, signing::SignatureMethod::openpgp, fingerprint, options.openpgp_user_id,
+            {{"user_id", options.openpgp_user_id}});
+  return {};
+}
+
+// Lists what each key file holds: a private or public Ed25519 key, or OpenPGP public keys.
+Result<void> list_files(const Invocation& invocation, const std::vector<std::string>& files) {
+  for (const auto& path : files) {
+    std::string content = CAIRN_TRY(read_file(path, max_key_file_size));
+    if (content.find("-----BEGIN PRIVATE KEY-----") != std::string::npos) {
+      auto key = CAIRN_TRY(signing::Ed25519PrivateKey::load(path));
+      print_key(invocation, signing::SignatureMethod::ed25519, key.keyid(), fmt::format("{} (private)", path),
+                {{"file", path}, {"private", true}});
+    } else if (content.find("-----BEGIN PGP") != std::string::npos ||
+               (!content.empty() && content.size() != signing::ed25519_public_key_size &&
+                (static_cast<unsigned char>(content.front()) & 0x80) != 0)) {
+      auto verifier = CAIRN_TRY(signing::OpenPgpVerifier::create({{path, content}}));
+      for (const auto& key : verifier.keys()) {
+        std::string user_id = key.user_ids.empty() ? "" : key.user_ids.front();
+        print_key(invocation, signing::SignatureMethod::openpgp, key.fingerprint, fmt::format("{} ({})", user_id, path),
+                  {{"file", path}, {"user_ids", key.user_ids}, {"subkeys", key.subkey_fingerprints}});
+      }
+    } else {
+      auto key = CAIRN_TRY(signing::Ed25519PublicKey::parse(content, path));
+      print_key(invocation, signing::SignatureMethod::ed25519, key.keyid(), path, {{"file", path}, {"private", false}});
+    }
+  }
+  return {};
+}
+
+Result<void> run_list(const Invocation& invocation, const ListOptions& options) {
+  if (!options.files.empty()) return list_files(invocation, options.files);
+  auto keys = CAIRN_TRY(signing::list_openpgp_secret_keys());
+  for (const auto& key : keys) {
+    std::string description = key.user_ids.empty() ? "(no user id)" : key.user_ids.front();
+    if (key.expires != 0)
+      description += fmt::format(" [{} {}]", key.expired ? "expired" : "expires", date(key.expires));
+    if (key.revoked) description += " [revoked]";
+    if (!key.can_sign) description += " [cannot sign]";
+    print_key(invocation, signing::SignatureMethod::openpgp, key.fingerprint, description,
+              {{"user_ids", key.user_ids},
+               {"algorithm", key.algorithm},
+               {"created", key.created},
+               {"expires", key.expires},
+               {"can_sign", key.can_sign},
+               {"revoked", key.revoked},
+               {"expired", key.expired}});
+  }
+  return {};
+}
+
+Result<void> run_export(const Invocation& invocation, const ExportOptions& options) {
+  std::string public_key;
+  std::error_code error;
+  if (std::filesystem::is_regular_file(options.id, error)) {
+    // An Ed25519 key file, private or public: its public part in PEM.
+    std::string content = CAIRN_TRY(read_file(options.id, max_key_file_size));
+    if (content.find("-----BEGIN PRIVATE KEY-----") != std::string::npos) {
+      public_key = CAIRN_TRY(signing::Ed25519PrivateKey::load(options.id)).public_key().to_pem();
+    } else {
+      public_key = CAIRN_TRY(signing::Ed25519PublicKey::parse(content, options.id)).to_pem();
+    }
+  } else {
+    public_key = CAIRN_TRY(signing::export_openpgp_public_key(options.id));
+  }
+  if (!options.output.empty()) {
+    CAIRN_TRY(write_file_atomically(options.output, public_key, 0644));
+    if (invocation.json) print_json({{"id", options.id}, {"output", options.output}});
+    return {};
+  }
+  if (invocation.json) {
+    print_json({{"id", options.id}, {"public_key", public_key}});
+  } else {
+    std::fwrite(public_key.data(), 1, public_key.size(), stdout);
+  }
+  return {};
+}
+
+}  // namespace
+
+void add_key_commands(CLI::App& app, Invocation& invocation) {
+  CLI::App* key = app.add_subcommand("key", "Create signing keys and export their public parts for pinning");
+  key->require_subcommand(1);
+
+  auto generate_options = std::make_shared<GenerateOptions>();
+  CLI::App* generate = key->add_subcommand(
+      "generate", "Create an OpenPGP key in your GnuPG keyring, or an Ed25519 key file pair (FILE, FILE.pub)");
+  auto* openpgp = generate->add_option("--openpgp", generate_options->openpgp_user_id,
+                                       "Create an Ed25519 OpenPGP key for this user id (\"Name <email>\")");
+  auto* ed25519 = generate->add_option("--ed25519", generate_options->ed25519_file,
+                                       "Write a new Ed25519 private key to FILE (mode 0600) and its public key to "
+                                       "FILE.pub; neither may exist");
+  openpgp->excludes(ed25519);
+  generate
+      ->add_flag("--no-passphrase", generate_options->no_passphrase,
+                 "OpenPGP: do not protect the key with a passphrase (for automation and tests)")
+      ->needs(openpgp);
+  generate->add_option("--expire-days", generate_options->expire_days, "OpenPGP: days until the key expires (0: never)")
+      ->capture_default_str()
+      ->needs(openpgp);
+  generate->callback([&invocation, generate_options] {
+    invocation.action = [&invocation, generate_options] { return run_generate(invocation, *generate_options); };
+  });
+
+  auto list_options = std::make_shared<ListOptions>();
+  CLI::App* list = key->add_subcommand(
+      "list", "List the OpenPGP secret keys in your keyring, or the keys in the given key files with their ids");
+  list->add_option("FILE", list_options->files, "Key files to describe instead of the keyring");
+  list->callback([&invocation, list_options] {
+    invocation.action = [&invocation, list_options] { return run_list(invocation, *list_options); };
+  });
+
+  auto export_options = std::make_shared<ExportOptions>();
+  CLI::App* export_command =
+      key->add_subcommand("export", "Print the public part of a key, the file others pin with --trust");
+  export_command
+      ->add_option("ID", export_options->id, "OpenPGP fingerprint (or unique user id), or an Ed25519 key file")
+      ->required();
+  export_command->add_option("-o,--output", export_options->output, "Write to this file instead of stdout");
+  export_command->callback([&invocation, export_options] {
+    invocation.action = [&invocation, export_options] { return run_export(invocation, *export_options); };
+  });
+}
+
+}  // namespace cairn::cli

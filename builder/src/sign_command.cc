@@ -1,0 +1,214 @@
+// `cairn sign` and `cairn verify-signature`: detached signatures and DSSE envelopes over a file,
+// checked against pinned keys only.
+//
+// Signature files, as the standard tools write them:
+//   FILE.sig           a binary OpenPGP detached signature (gpgv and `gpg --verify` read it)
+//   FILE.ed25519.sig   the 64 raw Ed25519 bytes (`openssl pkeyutl -verify -rawin` reads it)
+//   FILE.dsse.json     a DSSE envelope whose payload is FILE's content
+#include "command.h"
+
+#include "cairn/core/file.h"
+#include "cairn/signing/dsse.h"
+#include "cairn/signing/signer.h"
+#include "cairn/signing/threshold.h"
+#include "cairn/signing/trusted_keys.h"
+
+#include <memory>
+
+namespace cairn::cli {
+
+namespace {
+
+constexpr std::size_t max_signed_file_size = std::size_t{1} << 30;
+constexpr std::size_t max_signature_file_size = std::size_t{64} << 20;  // envelopes carry their payload
+
+struct SignOptions {
+  std::vector<std::string> keys;
+  std::string file;
+  bool dsse = false;
+  std::string payload_type;
+  std::string output;
+};
+
+struct VerifyOptions {
+  std::vector<std::string> trust;
+  std::size_t threshold = 1;
+  std::string payload_type;
+  std::string file;
+  std::vector<std::string> signatures;
+};
+
+Result<void> run_sign(const Invocation& invocation, const SignOptions& options) {
+  if (options.dsse && options.payload_type.empty()) {
+    return make_error(ErrorCode::invalid_argument, "--dsse needs --payload-type (e.g. {})",
+                      signing::dsse::in_toto_payload_type);
+  }
+  if (!options.dsse && !options.payload_type.empty()) {
+    return make_error(ErrorCode::invalid_argument, "--payload-type only applies to --dsse envelopes");
+  }
+  if (!options.dsse && options.keys.size() != 1) {
+    return make_error(ErrorCode::invalid_argument,
+                      "a detached signature is made with one --key; several keys can sign one --dsse envelope");
+  }
+  std::vector<std::unique_ptr<signing::Signer>> signers;
+  for (const auto& key : options.keys) signers.push_back(CAIRN_TRY(signing::open_signer(key)));
+  std::string content = CAIRN_TRY(read_file(options.file, max_signed_file_size));
+
+  std::string output = options.output;
+  std::string written;
+  if (options.dsse) {
+    std::vector<const signing::Signer*> pointers;
+    pointers.reserve(signers.size());
+    for (const auto& signer : signers) pointers.push_back(signer.get());
+    auto envelope = CAIRN_TRY(signing::dsse::sign(options.payload_type, std::move(content), pointers));
+    written = CAIRN_TRY(signing::dsse::serialize_envelope(envelope)) + "\n";
+    if (output.empty()) output = options.file + ".dsse.json";
+  } else {
+    signing::Signature signature = CAIRN_TRY(signers.front()->sign(content));
+    written = std::move(signature.bytes);
+    if (output.empty()) {
+      output = options.file + (signature.method == signing::SignatureMethod::openpgp ? ".sig" : ".ed25519.sig");
+    }
+  }
+  CAIRN_TRY(write_file_atomically(output, written, 0644));
+
+  if (invocation.json) {
+    nlohmann::json keys = nlohmann::json::array();
+    for (const auto& signer : signers) {
+      keys.push_back({{"keyid", signer->keyid()}, {"method", signing::to_string(signer->method())}});
+    }
+    print_json({{"file", options.file}, {"signature", output}, {"keys", keys}, {"dsse", options.dsse}});
+  } else {
+    for (const auto& signer : signers) {
+      std::printf("signed %s with %s key %s\n", options.file.c_str(),
+                  std::string(signing::to_string(signer->method())).c_str(), signer->keyid().c_str());
+    }
+    std::printf("wrote %s\n", output.c_str());
+  }
+  return {};
+}
+
+bool is_envelope(std::string_view content) {
+  std::size_t start = content.find_first_not_of(" \t\r\n");
+  return start != std::string_view::npos && content[start] == '{';
+}
+
+// Verifies FILE against one DSSE envelope, whose payload must be FILE's content.
+Result<signing::ThresholdReport> verify_envelope(const VerifyOptions& options, const signing::TrustedKeys& keys,
+                                                 std::string_view content, std::string_view envelope_text) {
+  const std::string& path = options.signatures.front();
+  if (options.signatures.size() != 1) {
+    return make_error(ErrorCode::invalid_argument,
+                      "{}: a DSSE envelope is verified on its own, not with other signatures", path);
+  }
+  auto envelope = CAIRN_TRY(signing::dsse::parse_envelope(envelope_text).with_context(path));
+  if (envelope.payload != content) {
+    return make_error(ErrorCode::refused, "{}: the envelope's payload is not the content of {}", path, options.file);
+  }
+  std::vector<std::string> accepted;
+  if (!options.payload_type.empty()) accepted.push_back(options.payload_type);
+  return signing::dsse::verify(envelope, keys, options.threshold, accepted).with_context(path);
+}
+
+Result<void> run_verify(const Invocation& invocation, const VerifyOptions& options) {
+  std::vector<std::filesystem::path> trusted(options.trust.begin(), options.trust.end());
+  signing::TrustedKeys keys = CAIRN_TRY(signing::TrustedKeys::load(trusted));
+  std::string content = CAIRN_TRY(read_file(options.file, max_signed_file_size));
+
+  std::vector<std::string> signature_files;
+  for (const auto& path : options.signatures)
+    signature_files.push_back(CAIRN_TRY(read_file(path, max_signature_file_size)));
+
+  signing::ThresholdReport report;
+  if (is_envelope(signature_files.front())) {
+    report = CAIRN_TRY(verify_envelope(options, keys, content, signature_files.front()));
+  } else {
+    if (!options.payload_type.empty()) {
+      return make_error(ErrorCode::invalid_argument, "--payload-type only applies to DSSE envelopes");
+    }
+    std::vector<signing::SignatureCheck> checks;
+    for (std::size_t i = 0; i < options.signatures.size(); ++i) {
+      const std::string& path = options.signatures[i];
+      if (is_envelope(signature_files[i])) {
+        return make_error(ErrorCode::invalid_argument, "{}: a DSSE envelope is verified on its own", path);
+      }
+      signing::Signature signature;
+      signature.method =
+          path.ends_with(".ed25519.sig") ? signing::SignatureMethod::ed25519 : signing::SignatureMethod::openpgp;
+      signature.bytes = std::move(signature_files[i]);
+      for (auto& check : keys.check(content, signature)) {
+        if (check.failure) check.failure = std::move(*check.failure).with_context(path);
+        checks.push_back(std::move(check));
+      }
+    }
+    // One signature against a threshold of one: its own error (malformed, refused) says it best.
+    if (options.threshold == 1 && checks.size() == 1 && !checks.front().good())
+      return std::move(*checks.front().failure);
+    report = CAIRN_TRY(signing::count_threshold(std::move(checks), keys, options.threshold));
+  }
+
+  if (invocation.json) {
+    nlohmann::json signers = nlohmann::json::array();
+    for (const auto& signer : report.signers) {
+      signers.push_back({{"keyid", signer.keyid}, {"method", signing::to_string(signer.method)}});
+    }
+    nlohmann::json not_counted = nlohmann::json::array();
+    for (const auto& check : report.not_counted) not_counted.push_back(check.failure->message());
+    print_json(
+        {{"file", options.file}, {"threshold", options.threshold}, {"signers", signers}, {"not_counted", not_counted}});
+  } else {
+    std::printf("good: %zu of %zu required key%s signed %s\n", report.signers.size(), options.threshold,
+                options.threshold == 1 ? "" : "s", options.file.c_str());
+    for (const auto& signer : report.signers) {
+      std::printf("  %s (%s)\n", signer.keyid.c_str(), std::string(signing::to_string(signer.method)).c_str());
+    }
+    for (const auto& check : report.not_counted) std::printf("  not counted: %s\n", check.failure->message().c_str());
+  }
+  return {};
+}
+
+}  // namespace
+
+void add_sign_commands(CLI::App& app, Invocation& invocation) {
+  auto sign_options = std::make_shared<SignOptions>();
+  CLI::App* sign = app.add_subcommand(
+      "sign", "Sign a file: FILE.sig (OpenPGP), FILE.ed25519.sig (Ed25519) or, with --dsse, FILE.dsse.json");
+  sign->add_option("--key", sign_options->keys,
+                   "OpenPGP fingerprint in your keyring, or an Ed25519 private key file (repeat for --dsse)")
+      ->required()
+      ->allow_extra_args(false);
+  sign->add_flag("--dsse", sign_options->dsse, "Write a DSSE envelope whose payload is FILE");
+  sign->add_option("--payload-type", sign_options->payload_type,
+                   "The envelope's payloadType, e.g. application/vnd.in-toto+json");
+  sign->add_option("-o,--output", sign_options->output, "Where to write the signature or envelope");
+  sign->add_option("FILE", sign_options->file, "File to sign")->required();
+  sign->callback([&invocation, sign_options] {
+    invocation.action = [&invocation, sign_options] { return run_sign(invocation, *sign_options); };
+  });
+
+  auto verify_options = std::make_shared<VerifyOptions>();
+  CLI::App* verify = app.add_subcommand(
+      "verify-signature", "Check that FILE was signed by at least --threshold of the pinned --trust keys");
+  verify
+      ->add_option("--trust", verify_options->trust,
+                   "A pinned public key file: OpenPGP (armored or binary) or Ed25519 (PEM or 32 raw bytes); repeat "
+                   "or separate with commas")
+      ->required()
+      ->allow_extra_args(false)
+      ->delimiter(',');
+  verify->add_option("--threshold", verify_options->threshold, "How many distinct pinned keys must have signed")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  verify->add_option("--payload-type", verify_options->payload_type,
+                     "DSSE: the payloadType the envelope must have (default: any)");
+  verify->add_option("FILE", verify_options->file, "The signed file (for an envelope: its payload)")->required();
+  verify
+      ->add_option("SIGNATURE", verify_options->signatures,
+                   "Signature files: FILE.sig (OpenPGP), *.ed25519.sig (Ed25519), or one DSSE envelope")
+      ->required();
+  verify->callback([&invocation, verify_options] {
+    invocation.action = [&invocation, verify_options] { return run_verify(invocation, *verify_options); };
+  });
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,120 @@
+// DSSE envelopes: PAE, the JSON envelope, signing and threshold verification (see dsse.h).
+#include "cairn/signing/dsse.h"
+
+#include "cairn/core/base64.h"
+#include "cairn/manifest/canonical_json.h"
+
+#include <algorithm>
+
+namespace cairn::signing::dsse {
+
+namespace {
+
+// DSSE lets signers use either alphabet and requires verifiers to accept both; each alphabet is
+// still decoded strictly.
+Result<std::string> decode_either_alphabet(std::string_view text, std::string_view field) {
+  auto standard = base64_decode(text, Base64Alphabet::standard);
+  if (standard.ok()) return standard;
+  auto url_safe = base64_decode(text, Base64Alphabet::url_safe);
+  if (url_safe.ok()) return url_safe;
+  return std::move(standard).error().with_context(fmt::format("envelope {}", field));
+}
+
+Result<std::string> string_field(const manifest::Json& object, const char* name, std::string_view where) {
+  auto it = object.find(name);
+  if (it == object.end()) return make_error(ErrorCode::malformed, "envelope {}has no \"{}\"", where, name);
+  if (!it->is_string()) return make_error(ErrorCode::malformed, "envelope {}\"{}\" is not a string", where, name);
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+std::string pae(std::string_view payload_type, std::string_view payload) {
+  return fmt::format("DSSEv1 {} {} {} {}", payload_type.size(), payload_type, payload.size(), payload);
+}
+
+Result<Envelope> parse_envelope(std::string_view json) {
+  manifest::Json document = CAIRN_TRY(manifest::parse_json(json).with_context("envelope"));
+  if (!document.is_object()) return make_error(ErrorCode::malformed, "envelope: not a JSON object");
+  Envelope envelope;
+  envelope.payload_type = CAIRN_TRY(string_field(document, "payloadType", ""));
+  std::string payload = CAIRN_TRY(string_field(document, "payload", ""));
+  envelope.payload = CAIRN_TRY(decode_either_alphabet(payload, "payload"));
+  auto signatures = document.find("signatures");
+  if (signatures == document.end() || !signatures->is_array()) {
+    return make_error(ErrorCode::malformed, "envelope \"signatures\" is missing or not an array");
+  }
+  for (std::size_t i = 0; i < signatures->size(); ++i) {
+    const manifest::Json& entry = (*signatures)[i];
+    std::string where = fmt::format("signatures[{}] ", i);
+    if (!entry.is_object()) return make_error(ErrorCode::malformed, "envelope {}is not an object", where);
+    EnvelopeSignature signature;
+    if (entry.contains("keyid")) signature.keyid = CAIRN_TRY(string_field(entry, "keyid", where));
+    std::string sig = CAIRN_TRY(string_field(entry, "sig", where));
+    signature.sig = CAIRN_TRY(decode_either_alphabet(sig, fmt::format("{}\"sig\"", where)));
+    envelope.signatures.push_back(std::move(signature));
+  }
+  return envelope;
+}
+
+Result<std::string> serialize_envelope(const Envelope& envelope) {
+  manifest::Json signatures = manifest::Json::array();
+  for (const auto& signature : envelope.signatures) {
+    manifest::Json entry = {{"sig", base64_encode(signature.sig)}};
+    if (!signature.keyid.empty()) entry["keyid"] = signature.keyid;
+    signatures.push_back(std::move(entry));
+  }
+  manifest::Json document = {{"payload", base64_encode(envelope.payload)},
+                             {"payloadType", envelope.payload_type},
+                             {"signatures", std::move(signatures)}};
+  return manifest::canonical_json(document).with_context("envelope");
+}
+
+Result<void> add_signature(Envelope& envelope, const Signer& signer) {
+  Signature signature = CAIRN_TRY(signer.sign(pae(envelope.payload_type, envelope.payload)));
+  envelope.signatures.push_back({signature.keyid, std::move(signature.bytes)});
+  return {};
+}
+
+Result<Envelope> sign(std::string_view payload_type, std::string payload, std::span<const Signer* const> signers) {
+  if (signers.empty()) return make_error(ErrorCode::invalid_argument, "an envelope needs at least one signer");
+  Envelope envelope{std::string(payload_type), std::move(payload), {}};
+  for (const Signer* signer : signers) CAIRN_TRY(add_signature(envelope, *signer));
+  return envelope;
+}
+
+Result<ThresholdReport> verify(const Envelope& envelope, const TrustedKeys& keys, std::size_t threshold,
+                               std::span<const std::string> accepted_payload_types) {
+  std::string signed_bytes = pae(envelope.payload_type, envelope.payload);
+  std::vector<SignatureCheck> checks;
+  for (const auto& entry : envelope.signatures) {
+    Signature signature{"", SignatureMethod::ed25519, entry.sig};
+    if (!entry.keyid.empty()) {
+      // The key id only chooses the key to try; the verifier still decides.
+      auto keyid = normalize_keyid(entry.keyid);
+      std::optional<SignatureMethod> method = keyid.ok() ? keys.method_of(*keyid) : std::nullopt;
+      if (!method) {
+        checks.push_back({entry.keyid, SignatureMethod::ed25519,
+                          make_error(ErrorCode::refused, "{}: unknown key (not among the pinned keys)", entry.keyid)});
+        continue;
+      }
+      signature.keyid = *keyid;
+      signature.method = *method;
+    } else if (entry.sig.size() != ed25519_signature_size) {
+      signature.method = SignatureMethod::openpgp;  // never 64 bytes long
+    }
+    for (auto& check : keys.check(signed_bytes, signature)) checks.push_back(std::move(check));
+  }
+  ThresholdReport report = CAIRN_TRY(count_threshold(std::move(checks), keys, threshold));
+  if (!accepted_payload_types.empty() && std::find(accepted_payload_types.begin(), accepted_payload_types.end(),
+                                                   envelope.payload_type) == accepted_payload_types.end()) {
+    std::string accepted;
+    for (const auto& type : accepted_payload_types)
+      accepted += fmt::format("{}'{}'", accepted.empty() ? "" : ", ", type);
+    return make_error(ErrorCode::refused, "envelope payload type '{}' is not accepted (expected {})",
+                      envelope.payload_type, accepted);
+  }
+  return report;
+}
+
+}  // namespace cairn::signing::dsse

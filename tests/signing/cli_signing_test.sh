@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# `cairn key`, `cairn sign` and `cairn verify-signature` end to end, side by side with gpg, gpgv and
+# openssl: each side verifies what the other signed, and bad input fails with a one-line cause.
+# Everything happens in a temporary GnuPG home and cache; the user's keyring is never touched.
+# Usage: cli_signing_test.sh PATH/TO/cairn
+set -euo pipefail
+
+cairn=$1
+work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-cli-signing.XXXXXX")
+export GNUPGHOME=$work/gnupg XDG_CACHE_HOME=$work/cache
+mkdir -m 700 "$GNUPGHOME"
+cleanup() {
+  gpgconf --homedir "$GNUPGHOME" --kill all 2>/dev/null || true
+  [ -d "$work/other-gnupg" ] && gpgconf --homedir "$work/other-gnupg" --kill all 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+failures=0
+passes=0
+
+pass() { passes=$((passes + 1)); echo "ok: $*"; }
+fail() { failures=$((failures + 1)); echo "FAIL: $*"; }
+expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
+  if [ "$2" == "$3" ]; then pass "$1"; else fail "$1: got '$2', expected '$3'"; fi
+}
+expect_contains() { # expect_contains WHAT TEXT PART
+  if [[ $2 == *"$3"* ]]; then pass "$1"; else fail "$1: '$2' does not contain '$3'"; fi
+}
+# expect_failure WHAT PART COMMAND...: the command exits 1 and its stderr contains PART.
+expect_failure() {
+  local what=$1 part=$2
+  shift 2
+  local message status
+  set +e
+  message=$("$@" 2>&1 >/dev/null)
+  status=$?
+  set -e
+  expect_eq "$what exits 1" "$status" "1"
+  expect_contains "$what says why" "$message" "$part"
+}
+gpg_batch() { gpg --batch --yes --no-tty --pinentry-mode loopback --passphrase '' "$@"; }
+
+cd "$work"
+head -c 100000 /dev/urandom >data
+
+# --- keys -----------------------------------------------------------------------------------
+line=$("$cairn" key generate --openpgp "Alice <alice@example.org>" --no-passphrase)
+alice=$(echo "$line" | awk '{print $2}')
+expect_eq "OpenPGP key generated (40 hex digits)" "${#alice}" "40"
+expect_contains "key list shows it" "$("$cairn" key list)" "$alice  Alice <alice@example.org>"
+"$cairn" key export "$alice" >alice.asc
+expect_contains "key export is an armored public key" "$(head -1 alice.asc)" "BEGIN PGP PUBLIC KEY BLOCK"
+gpg --dearmor <alice.asc >alice.gpg
+
+line=$("$cairn" key generate --ed25519 robot.key)
+robot=$(echo "$line" | awk '{print $2}')
+expect_contains "Ed25519 key id" "$robot" "sha256:"
+expect_eq "private key mode" "$(stat -c %a robot.key)" "600"
+expect_eq "public key mode" "$(stat -c %a robot.key.pub)" "644"
+expect_contains "key list FILE names the key" "$("$cairn" key list robot.key.pub)" "$robot"
+expect_eq "key export of an Ed25519 key file is its public PEM" "$("$cairn" key export robot.key)" "$(cat robot.key.pub)"
+expect_failure "generating over an existing key" "robot.key already exists" "$cairn" key generate --ed25519 robot.key
+
+# --- OpenPGP, both directions ---------------------------------------------------------------
+"$cairn" sign --key "$alice" data >/dev/null
+if gpgv --keyring "$work/alice.gpg" data.sig data 2>/dev/null; then pass "gpgv verifies cairn's signature"; else
+  fail "gpgv rejects cairn's signature"; fi
+mkdir -m 700 other-gnupg
+gpg --homedir other-gnupg --batch --import alice.asc 2>/dev/null
+if gpg --homedir other-gnupg --batch --verify data.sig data 2>/dev/null; then
+  pass "gpg --verify verifies cairn's signature"
+else
+  fail "gpg --verify rejects cairn's signature"
+fi
+expect_contains "cairn verifies its own signature" "$("$cairn" verify-signature --trust alice.asc data data.sig)" \
+  "good: 1 of 1 required key signed data"
+gpg_batch --local-user "$alice" --output gpg.sig --detach-sign data
+expect_contains "cairn verifies gpg --detach-sign" "$("$cairn" verify-signature --trust alice.gpg data gpg.sig)" "$alice"
+gpg_batch --local-user "$alice" --armor --output gpg.asc --detach-sign data
+expect_contains "cairn verifies an armored signature" "$("$cairn" verify-signature --trust alice.asc data gpg.asc)" \
+  "$alice"
+
+# Four processes that need the same private home at once: one builds it, all use it.
+pids=()
+for i in 1 2 3 4; do
+  XDG_CACHE_HOME=$work/race-cache "$cairn" verify-signature --trust alice.asc data data.sig >"race.$i" 2>&1 &
+  pids+=($!)
+done
+raced=0
+for pid in "${pids[@]}"; do wait "$pid" && raced=$((raced + 1)); done
+expect_eq "concurrent verifications all succeed" "$raced" "4"
+expect_eq "and share one private home" "$(ls -A "$work/race-cache/cairn/gnupg" | wc -l)" "1"
+
+# --- Ed25519, both directions ---------------------------------------------------------------
+"$cairn" sign --key robot.key data >/dev/null
+expect_eq "Ed25519 signature is 64 raw bytes" "$(stat -c %s data.ed25519.sig)" "64"
+if openssl pkeyutl -verify -rawin -pubin -inkey robot.key.pub -in data -sigfile data.ed25519.sig >/dev/null; then
+  pass "openssl pkeyutl verifies cairn's Ed25519 signature"
+else
+  fail "openssl pkeyutl rejects cairn's Ed25519 signature"
+fi
+openssl pkeyutl -sign -rawin -inkey robot.key -in data -out openssl.ed25519.sig
+expect_eq "cairn and openssl make the same (deterministic) signature" "$(cmp -s openssl.ed25519.sig data.ed25519.sig && echo same)" "same"
+expect_contains "cairn verifies openssl's signature" \
+  "$("$cairn" verify-signature --trust robot.key.pub data openssl.ed25519.sig)" "$robot (ed25519)"
+
+# --- thresholds and DSSE ---------------------------------------------------------------------
+expect_contains "two detached signatures meet a threshold of two" \
+  "$("$cairn" verify-signature --trust alice.asc --trust robot.key.pub --threshold 2 data data.sig data.ed25519.sig)" \
+  "good: 2 of 2 required keys signed"
+expect_failure "one key twice does not meet a threshold of two" "threshold not met: 1 of 2" \
+  "$cairn" verify-signature --trust alice.asc,robot.key.pub --threshold 2 data data.sig gpg.sig
+"$cairn" sign --key "$alice" --key robot.key --dsse --payload-type application/vnd.in-toto+json data >/dev/null
+expect_contains "DSSE envelope signed by both keys" \
+  "$("$cairn" verify-signature --trust alice.asc,robot.key.pub --threshold 2 \
+    --payload-type application/vnd.in-toto+json data data.dsse.json)" "good: 2 of 2"
+json=$("$cairn" --json verify-signature --trust alice.asc,robot.key.pub --threshold 2 data data.dsse.json)
+expect_contains "--json lists the signers" "$json" "\"keyid\":\"$robot\""
+expect_failure "DSSE with another payload type" "payload type 'application/vnd.in-toto+json' is not accepted" \
+  "$cairn" verify-signature --trust alice.asc --payload-type application/x-other data data.dsse.json
+sed 's/"payloadType":"application\/vnd.in-toto+json"/"payloadType":"application\/x-other"/' data.dsse.json >changed.json
+expect_failure "DSSE with a changed payloadType" "bad signature" \
+  "$cairn" verify-signature --trust alice.asc,robot.key.pub data changed.json
+printf 'other payload' >other
+expect_failure "DSSE over another file" "payload is not the content of other" \
+  "$cairn" verify-signature --trust alice.asc other data.dsse.json
+
+# --- bad input ------------------------------------------------------------------------------
+printf 'garbage' >garbage.sig
+expect_failure "garbage signature" "not an OpenPGP detached signature" \
+  "$cairn" verify-signature --trust alice.asc data garbage.sig
+head -c 40 data.sig >truncated.sig
+expect_failure "truncated signature" "truncated or damaged" "$cairn" verify-signature --trust alice.asc data truncated.sig
+head -c 63 data.ed25519.sig >truncated.ed25519.sig
+expect_failure "truncated Ed25519 signature" "63 bytes, expected 64" \
+  "$cairn" verify-signature --trust robot.key.pub data truncated.ed25519.sig
+printf 'x' >>data
+expect_failure "signature over other bytes" "cairn: refused: data.sig: $alice: bad signature" \
+  "$cairn" verify-signature --trust alice.asc data data.sig
+expect_failure "unpinned key" "unknown key" "$cairn" verify-signature --trust robot.key.pub data gpg.sig
+chmod 644 robot.key
+expect_failure "private key readable by others" "robot.key is readable by others (mode 0644); chmod 600 it" \
+  "$cairn" sign --key robot.key data
+expect_failure "pinning a private key" "a private key; pin its public key" \
+  "$cairn" verify-signature --trust robot.key data data.ed25519.sig
+expect_failure "no such signing key" "no OpenPGP secret key matches 'nobody@example.org'" \
+  "$cairn" sign --key nobody@example.org data
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
