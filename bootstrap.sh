@@ -19,6 +19,7 @@ packages=(
   libgpgme-dev gnupg gpgv
   libgtest-dev libgmock-dev libbenchmark-dev
   hyperfine
+  libseccomp-dev bats iproute2 iputils-ping
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -36,5 +36,6 @@ void add_archive_commands(CLI::App& app, Invocation& invocation);
 void add_image_commands(CLI::App& app, Invocation& invocation);
 void add_key_commands(CLI::App& app, Invocation& invocation);
 void add_sign_commands(CLI::App& app, Invocation& invocation);
+void add_run_commands(CLI::App& app, Invocation& invocation);
 
 }  // namespace cairn::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   add_image_commands(app, invocation);
   add_key_commands(app, invocation);
   add_sign_commands(app, invocation);
+  add_run_commands(app, invocation);
 
   try {
     app.parse(argc, argv);

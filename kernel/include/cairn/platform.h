@@ -120,7 +120,7 @@ struct spt_boot_info {
   uint64_t kernel_end; /* first address after the image's highest segment */
   const char *cmdline;
   const void *mft;     /* struct mft */
-  int epollfd;         /* epoll set for yield: every device's host fd, plus timerfd */
+  int epollfd;         /* epoll set for yield: every network device's host fd, plus timerfd */
   int timerfd;         /* armed by yield for its deadline */
 };
 
