@@ -62,7 +62,7 @@ run_demo() {
   local cairn=$root/build/bin/cairn
   local work
   work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-demo.XXXXXX")
-  trap 'rm -rf "$work"' EXIT
+  trap "rm -rf '$work'" EXIT
 
   log "cairn --version"
   "$cairn" --version
@@ -91,6 +91,27 @@ run_demo() {
     exit 1
   fi
   test ! -e "$work/evil-out" && echo "nothing was written to $work/evil-out"
+
+  log "sign the archive with a fresh Ed25519 key and verify it against that pinned key only"
+  "$cairn" key generate --ed25519 "$work/robot.key"
+  "$cairn" sign --key "$work/robot.key" "$work/a.tar.gz"
+  "$cairn" verify-signature --trust "$work/robot.key.pub" "$work/a.tar.gz" "$work/a.tar.gz.ed25519.sig"
+
+  log "and with an OpenPGP key (a throw-away GnuPG home), verified by gpgv too"
+  export GNUPGHOME=$work/gnupg XDG_CACHE_HOME=$work/cache
+  mkdir -m 700 "$GNUPGHOME"
+  "$cairn" key generate --openpgp "Cairn Demo <demo@example.org>" --no-passphrase
+  fingerprint=$("$cairn" --json key list | sed -n 's/.*"keyid":"\([0-9A-F]\{40\}\)".*/\1/p' | head -1)
+  "$cairn" key export "$fingerprint" -o "$work/demo.asc"
+  "$cairn" sign --key "$fingerprint" "$work/a.tar.gz"
+  "$cairn" verify-signature --trust "$work/demo.asc" "$work/a.tar.gz" "$work/a.tar.gz.sig"
+  gpg --batch --quiet --dearmor <"$work/demo.asc" >"$work/demo.gpg"
+  gpgv --keyring "$work/demo.gpg" "$work/a.tar.gz.sig" "$work/a.tar.gz"
+  gpgconf --kill all
+
+  log "a unikernel built by this project: its notes, then booted under cairn-spt"
+  "$cairn" image inspect "$root/build/images/hello.spt"
+  "$cairn" run "$root/build/images/hello.spt" --mem 2 -- from the demo
 
   log "demo finished"
 }
