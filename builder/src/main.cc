@@ -3,7 +3,9 @@
 
 #include <cstdio>
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_cairn(int argc, char** argv) {
   using namespace cairn::cli;
 
   CLI::App app("Cairn: build, sign, verify and run reproducible unikernels.", "cairn");
@@ -19,6 +21,8 @@ int main(int argc, char** argv) {
   add_key_commands(app, invocation);
   add_sign_commands(app, invocation);
   add_run_commands(app, invocation);
+  add_manifest_commands(app, invocation);
+  add_lock_commands(app, invocation);
 
   try {
     app.parse(argc, argv);
@@ -40,4 +44,19 @@ int main(int argc, char** argv) {
     return exit_failure;
   }
   return invocation.exit_status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Libraries report errors as values; this catches what a third-party library (CLI11,
+  // nlohmann-json, the standard library) might still throw, so that it ends as one clear line.
+  try {
+    return run_cairn(argc, argv);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "cairn: internal error: %s\n", error.what());
+  } catch (...) {
+    std::fprintf(stderr, "cairn: internal error: unknown exception\n");
+  }
+  return cairn::cli::exit_failure;
 }

@@ -100,7 +100,7 @@ Result<std::string> read_file(const fs::path& path, std::size_t max_size) {
   std::string content;
   // The size is only a hint (the file may change); the loop below reads until end of file.
   if (static_cast<std::size_t>(info.st_size) <= max_size) content.reserve(static_cast<std::size_t>(info.st_size));
-  std::vector<char> buffer(64 * 1024);
+  std::vector<char> buffer(std::size_t{64} * 1024);
   for (;;) {
     ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
     if (got < 0) {

@@ -13,6 +13,7 @@ namespace {
 // Builds a Json document from SAX events, refusing floats, duplicate keys and deep nesting.
 // nlohmann's own DOM builder silently keeps the last of duplicate keys, which would let two
 // readers of one signed document see different values.
+// NOLINTNEXTLINE(bugprone-exception-escape): nlohmann::json destruction does not throw.
 class StrictJsonBuilder : public nlohmann::json_sax<Json> {
  public:
   Result<Json> take_result() && {

@@ -5,6 +5,7 @@
 #include "cairn/core/result.h"
 
 #include <array>
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -45,7 +46,7 @@ class Digest {
     return a.algorithm_ == b.algorithm_ && a.bytes_ == b.bytes_;
   }
   friend auto operator<=>(const Digest& a, const Digest& b) {
-    if (auto c = a.algorithm_ <=> b.algorithm_; c != 0) return c;
+    if (auto c = a.algorithm_ <=> b.algorithm_; std::is_neq(c)) return c;
     return a.bytes_ <=> b.bytes_;
   }
 
