@@ -37,5 +37,7 @@ void add_image_commands(CLI::App& app, Invocation& invocation);
 void add_key_commands(CLI::App& app, Invocation& invocation);
 void add_sign_commands(CLI::App& app, Invocation& invocation);
 void add_run_commands(CLI::App& app, Invocation& invocation);
+void add_manifest_commands(CLI::App& app, Invocation& invocation);
+void add_lock_commands(CLI::App& app, Invocation& invocation);
 
 }  // namespace cairn::cli

@@ -21,6 +21,8 @@ int run_cairn(int argc, char** argv) {
   add_key_commands(app, invocation);
   add_sign_commands(app, invocation);
   add_run_commands(app, invocation);
+  add_manifest_commands(app, invocation);
+  add_lock_commands(app, invocation);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,117 @@
+// Manifest benchmarks: dependency resolution over synthetic manifests of 100, 1,000 and 10,000
+// libraries x 10 versions, and full TUF-order verification of a 1,000-entry repository.
+//
+// The graph (fixed seed): library i's versions each depend on 0-5 libraries of lower index with
+// caret constraints on the major of their own era (versions 0-3 are 1.x and need ^1, 4-7 are 2.x
+// and need ^2, 8-9 are 3.x and need ^3); 1 in 8 newest versions asks for a major that does not
+// exist and 1 in 400 dependencies lags a major behind, so the resolver must back off to older
+// versions and backtrack. The app needs
+// the 20 highest-index libraries, which pulls in most of the graph.
+#include "cairn/manifest/client.h"
+#include "cairn/manifest/publish.h"
+#include "cairn/manifest/resolver.h"
+#include "cairn/core/file.h"
+#include "cairn/signing/ed25519.h"
+
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+namespace {
+
+using namespace cairn;
+using namespace cairn::manifest;
+
+std::string name_of(int i) { return fmt::format("lib{}", i); }
+
+// Version k of every library is (k/4+1).(k%4).0: majors 1..3.
+std::string version_of(int k) { return fmt::format("{}.{}.0", k / 4 + 1, k % 4); }
+
+PackageIndex make_index(int libraries, unsigned lag_one_in) {
+  std::mt19937 random(42);
+  PackageIndex index;
+  for (int i = 0; i < libraries; ++i) {
+    for (int k = 0; k < 10; ++k) {
+      PackageVersion version;
+      version.version = Version::parse(version_of(k)).value();
+      int count = i == 0 ? 0 : static_cast<int>(random() % 6);
+      for (int d = 0; d < count; ++d) {
+        int dependency = static_cast<int>(random() % static_cast<unsigned>(i));
+        // Versions of one era depend on the same era's majors; now and then a newest version
+        // asks for a major that does not exist, or one dependency lags a major behind.
+        int major = k / 4 + 1;
+        if (k == 9 && random() % 8 == 0) major = 9;
+        else if (major > 1 && lag_one_in != 0 && random() % lag_one_in == 0) major -= 1;
+        version.depends.emplace_back(name_of(dependency), Constraint::parse(fmt::format("^{}", major)).value());
+      }
+      index.add(name_of(i), std::move(version));
+    }
+  }
+  return index;
+}
+
+void BM_Resolve(benchmark::State& state) {
+  int libraries = static_cast<int>(state.range(0));
+  PackageIndex index = make_index(libraries, static_cast<unsigned>(state.range(1)));
+  ResolveRequest request;
+  request.root_name = "app";
+  for (int i = std::max(0, libraries - 20); i < libraries; ++i) {
+    request.requirements.emplace_back(name_of(i), Constraint::parse("*").value());
+  }
+  std::size_t chosen = 0, steps = 0;
+  for (auto _ : state) {
+    auto resolution = resolve_dependencies(index, request);
+    if (!resolution.ok()) {
+      state.SkipWithError(resolution.error().message().c_str());
+      return;
+    }
+    chosen = resolution->versions.size();
+    steps = resolution->steps;
+    benchmark::DoNotOptimize(resolution);
+  }
+  state.counters["chosen"] = static_cast<double>(chosen);
+  state.counters["steps"] = static_cast<double>(steps);
+}
+// Second argument: one dependency in N lags a major behind (0: none).
+BENCHMARK(BM_Resolve)->ArgsProduct({{100, 1000, 10000}, {0, 400}})->Unit(benchmark::kMillisecond);
+
+void BM_VerifyRepository(benchmark::State& state) {
+  auto directory = TemporaryDirectory::create("cairn-bench-repo-").value();
+  auto key = signing::Ed25519PrivateKey::generate().value();
+  std::int64_t now = 1'767'225'600;
+  RootMetadata root;
+  root.expires = now + 365 * 24 * 3600;
+  root.keys[key.keyid()] = {signing::SignatureMethod::ed25519, key.public_key().raw()};
+  root.root = root.snapshot = root.timestamp = Role{{key.keyid()}, 1};
+  root.maintainers["*"] = Role{{key.keyid()}, 1};
+  const signing::Signer* signers[] = {&key};
+  if (!write_root(directory.path(), root, signers).ok()) return state.SkipWithError("write_root");
+  int entries = static_cast<int>(state.range(0));
+  for (int i = 0; i < entries; ++i) {
+    LibraryEntry entry;
+    entry.expires = root.expires;
+    entry.name = name_of(i);
+    entry.library_version = "1.0.0";
+    entry.license = "MIT";
+    entry.tree = Digest::sha256_of(entry.name);
+    SignedDocument document = make_document(to_json(entry)).value();
+    (void)sign_document(document, key);
+    (void)write_document(directory.path() / entry.path(), document);
+  }
+  PublishOptions options;
+  options.now = now;
+  (void)publish_snapshot(directory.path(), key, key, options);
+  TrustState trusted;
+  trusted.root_document = read_file(directory.path() / "root.json", 1 << 20).value();
+  Repository repository = Repository::open(directory.path().string()).value();
+  VerifyOptions verify;
+  verify.clock = [now] { return now; };
+  for (auto _ : state) {
+    auto verified = verify_repository(repository, trusted, verify);
+    if (!verified.ok()) return state.SkipWithError(verified.error().message().c_str());
+    benchmark::DoNotOptimize(verified);
+  }
+}
+BENCHMARK(BM_VerifyRepository)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+}  // namespace

@@ -1,0 +1,55 @@
+// The TUF update and verification flow: trusted root -> root rotations -> timestamp -> snapshot
+// -> library entries, each checked for signatures (thresholds), versions (never backwards),
+// expiry (never frozen), digests and lengths (never mixed and matched), and size limits.
+#pragma once
+
+#include "cairn/core/digest.h"
+#include "cairn/core/result.h"
+#include "cairn/manifest/metadata.h"
+#include "cairn/manifest/repository.h"
+#include "cairn/manifest/trust_state.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::manifest {
+
+struct VerifyOptions {
+  Clock clock = system_clock();
+};
+
+struct VerifiedLibrary {
+  LibraryEntry entry;
+  Digest document_digest = Digest::sha256_of("");  // of the entry file, as the snapshot lists it
+  std::vector<std::string> signers;                // key ids that counted toward the threshold
+};
+
+struct VerifiedRepository {
+  RootMetadata root;
+  TrustState state;  // the trusted state after this verification (to persist)
+  TimestampMetadata timestamp;
+  SnapshotMetadata snapshot;
+  std::vector<VerifiedLibrary> libraries;  // sorted by name, then library_version text
+
+  // The entry for `name` at `library_version`, or nullptr.
+  const VerifiedLibrary* find(std::string_view name, std::string_view library_version) const;
+};
+
+// The identity of a repository: the digest of its first pinned root's canonical signed part.
+Result<Digest> root_identity(std::string_view root_document);
+
+// Verifies everything `repository` serves against `trusted` (whose root_document is the trusted
+// root; versions 0 mean "nothing seen yet"). Pure: persists nothing.
+Result<VerifiedRepository> verify_repository(const Repository& repository, const TrustState& trusted,
+                                             const VerifyOptions& options = {});
+
+// verify_repository with the state kept on disk (trust_state.h): `pinned_root` (the bytes of a
+// ROOT.json given out of band) selects and first pins the store; without it the store this
+// location was pinned to is used. Saves the new state when verification succeeds.
+Result<VerifiedRepository> update_repository(const Repository& repository,
+                                             const std::optional<std::string>& pinned_root,
+                                             const VerifyOptions& options = {});
+
+}  // namespace cairn::manifest

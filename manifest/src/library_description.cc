@@ -1,0 +1,220 @@
+// library.json and unikernel.json, source globs, and the in-repo tree check.
+#include "cairn/manifest/library_description.h"
+
+#include "cairn/core/file.h"
+#include "cairn/manifest/semver.h"
+
+#include <set>
+
+namespace cairn::manifest {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t max_description_size = 1 << 20;
+
+Result<std::string> string_field(const Json& json, const char* key, bool required = true) {
+  auto it = json.find(key);
+  if (it == json.end()) {
+    if (!required) return std::string();
+    return make_error(ErrorCode::malformed, "\"{}\": missing", key);
+  }
+  if (!it->is_string()) return make_error(ErrorCode::malformed, "\"{}\": must be a string", key);
+  return it->get<std::string>();
+}
+
+Result<std::map<std::string, std::string>> constraint_map(const Json& json, const char* key) {
+  std::map<std::string, std::string> result;
+  auto it = json.find(key);
+  if (it == json.end()) return result;
+  if (!it->is_object()) return make_error(ErrorCode::malformed, "\"{}\": must be an object", key);
+  for (const auto& [name, value] : it->items()) {
+    if (!value.is_string()) return make_error(ErrorCode::malformed, "\"{}.{}\": must be a string", key, name);
+    CAIRN_TRY(Constraint::parse(value.get<std::string>()).with_context(fmt::format("\"{}.{}\"", key, name)));
+    result[name] = value.get<std::string>();
+  }
+  return result;
+}
+
+Result<std::vector<std::string>> string_list(const Json& json, const char* key) {
+  std::vector<std::string> result;
+  auto it = json.find(key);
+  if (it == json.end()) return result;
+  if (!it->is_array()) return make_error(ErrorCode::malformed, "\"{}\": must be an array", key);
+  for (const auto& value : *it) {
+    if (!value.is_string()) return make_error(ErrorCode::malformed, "\"{}\": must hold strings", key);
+    result.push_back(value.get<std::string>());
+  }
+  return result;
+}
+
+// Matches one path component against one glob component (`*` and `?`).
+bool component_matches(std::string_view glob, std::string_view name) {
+  std::size_t g = 0, n = 0, star = std::string_view::npos, resume = 0;
+  while (n < name.size()) {
+    if (g < glob.size() && (glob[g] == '?' || glob[g] == name[n])) {
+      ++g;
+      ++n;
+    } else if (g < glob.size() && glob[g] == '*') {
+      star = g++;
+      resume = n;
+    } else if (star != std::string_view::npos) {
+      g = star + 1;
+      n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (g < glob.size() && glob[g] == '*') ++g;
+  return g == glob.size();
+}
+
+std::vector<std::string_view> components(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    parts.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+bool match_components(const std::vector<std::string_view>& glob, std::size_t gi,
+                      const std::vector<std::string_view>& path, std::size_t pi) {
+  if (gi == glob.size()) return pi == path.size();
+  if (glob[gi] == "**") {
+    for (std::size_t skip = pi; skip <= path.size(); ++skip) {
+      if (match_components(glob, gi + 1, path, skip)) return true;
+    }
+    return false;
+  }
+  if (pi == path.size()) return false;
+  return component_matches(glob[gi], path[pi]) && match_components(glob, gi + 1, path, pi + 1);
+}
+
+}  // namespace
+
+bool glob_matches(std::string_view glob, std::string_view path) {
+  return match_components(components(glob), 0, components(path), 0);
+}
+
+Result<LibraryDescription> read_library_description(const fs::path& library_directory) {
+  fs::path file = library_directory / "library.json";
+  auto parsed = [&]() -> Result<LibraryDescription> {
+    std::string text = CAIRN_TRY(read_file(file, max_description_size));
+    Json json = CAIRN_TRY(parse_json(text));
+    if (!json.is_object()) return make_error(ErrorCode::malformed, "not a JSON object");
+    LibraryDescription description;
+    description.name = CAIRN_TRY(string_field(json, "name"));
+    description.version = CAIRN_TRY(string_field(json, "version"));
+    CAIRN_TRY(Version::parse(description.version).with_context("\"version\""));
+    description.license = CAIRN_TRY(string_field(json, "license"));
+    description.description = CAIRN_TRY(string_field(json, "description", false));
+    description.depends = CAIRN_TRY(constraint_map(json, "depends"));
+    description.sources = CAIRN_TRY(string_list(json, "sources"));
+    description.targets = CAIRN_TRY(string_list(json, "targets"));
+    if (description.name.empty() || description.name.find('/') != std::string::npos || description.name[0] == '.') {
+      return make_error(ErrorCode::malformed, "\"name\": '{}' is not a library name", description.name);
+    }
+    return description;
+  }();
+  return std::move(parsed).with_context(file.string());
+}
+
+Result<UnikernelDescription> read_unikernel_description(const fs::path& path) {
+  fs::path file = fs::is_directory(path) ? path / "unikernel.json" : path;
+  auto parsed = [&]() -> Result<UnikernelDescription> {
+    std::string text = CAIRN_TRY(read_file(file, max_description_size));
+    Json json = CAIRN_TRY(parse_json(text));
+    if (!json.is_object()) return make_error(ErrorCode::malformed, "not a JSON object");
+    UnikernelDescription description;
+    description.name = CAIRN_TRY(string_field(json, "name"));
+    description.version = CAIRN_TRY(string_field(json, "version", false));
+    description.target = CAIRN_TRY(string_field(json, "target", false));
+    description.requires_ = CAIRN_TRY(constraint_map(json, "requires"));
+    description.digest = Digest::sha256_of(CAIRN_TRY(canonical_json(json)));
+    return description;
+  }();
+  return std::move(parsed).with_context(file.string());
+}
+
+Result<std::vector<TreeEntry>> library_tree(const fs::path& library_directory, const LibraryDescription& description) {
+  std::vector<TreeEntry> all = CAIRN_TRY(scan_tree(library_directory));
+  std::vector<TreeEntry> selected;
+  for (auto& entry : all) {
+    bool wanted = entry.path == "library.json";
+    for (const auto& glob : description.sources) {
+      if (wanted) break;
+      wanted = glob_matches(glob, entry.path);
+    }
+    if (wanted) selected.push_back(std::move(entry));
+  }
+  return selected;
+}
+
+Result<LibraryEntry> make_library_entry(const fs::path& library_directory, std::int64_t expires) {
+  LibraryDescription description = CAIRN_TRY(read_library_description(library_directory));
+  std::vector<TreeEntry> tree = CAIRN_TRY(library_tree(library_directory, description));
+  LibraryEntry entry;
+  entry.expires = expires;
+  entry.name = description.name;
+  entry.library_version = description.version;
+  entry.license = description.license;
+  entry.description = description.description;
+  entry.tree = CAIRN_TRY(tree_digest(tree));
+  for (const auto& file : tree) entry.files.emplace(file.path, *file.content_digest);
+  entry.depends = description.depends;
+  entry.targets = description.targets;
+  return entry;
+}
+
+Result<void> verify_library_tree(const fs::path& library_directory, const LibraryEntry& entry) {
+  auto mismatch = [&](std::string_view file, std::string_view why) {
+    return make_error(ErrorCode::refused, "library '{}' {}: {} {} (in {})", entry.name, entry.library_version,
+                      file, why, library_directory.string());
+  };
+  LibraryDescription description = CAIRN_TRY(read_library_description(library_directory));
+  std::vector<TreeEntry> tree = CAIRN_TRY(library_tree(library_directory, description));
+  Digest digest = CAIRN_TRY(tree_digest(tree));
+  if (digest == entry.tree) return {};
+  std::set<std::string> seen;
+  for (const auto& file : tree) {
+    seen.insert(file.path);
+    auto it = entry.files.find(file.path);
+    if (it == entry.files.end()) return mismatch(file.path, "is not in the signed entry");
+    if (it->second != *file.content_digest) {
+      return mismatch(file.path, fmt::format("differs from the signed entry (content {}, signed {})",
+                                             file.content_digest->to_string(), it->second.to_string()));
+    }
+  }
+  for (const auto& [path, signed_digest] : entry.files) {
+    if (!seen.contains(path)) return mismatch(path, "is missing");
+  }
+  return mismatch("tree", fmt::format("digest {} differs from the signed {} (a file's mode changed?)",
+                                      digest.to_string(), entry.tree.to_string()));
+}
+
+Result<std::vector<fs::path>> find_library_directories(const fs::path& checkout) {
+  std::vector<fs::path> found;
+  std::error_code error;
+  fs::recursive_directory_iterator it(checkout, fs::directory_options::none, error), end;
+  if (error) return make_error(ErrorCode::io, "list {}: {}", checkout.string(), error.message());
+  for (; it != end; it.increment(error)) {
+    if (error) return make_error(ErrorCode::io, "list {}: {}", checkout.string(), error.message());
+    std::string name = it->path().filename().string();
+    if (it->is_directory() && !it->is_symlink()) {
+      if (name.starts_with(".") || name.starts_with("build") || name == "_build" || name == "tests") {
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    if (name == "library.json" && it->is_regular_file()) found.push_back(it->path().parent_path());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+}  // namespace cairn::manifest

@@ -1,0 +1,107 @@
+// Writing a manifest repository folder (see publish.h).
+#include "cairn/manifest/publish.h"
+
+#include "cairn/core/file.h"
+
+#include <algorithm>
+
+namespace cairn::manifest {
+
+namespace fs = std::filesystem;
+
+Result<void> write_document(const fs::path& path, const SignedDocument& document) {
+  std::string text = CAIRN_TRY(serialize_document(document));
+  std::error_code error;
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), error);
+  if (error) return make_error(ErrorCode::io, "create {}: {}", path.parent_path().string(), error.message());
+  return write_file_atomically(path, text);
+}
+
+Result<SignedDocument> read_document(const fs::path& path) {
+  std::string text = CAIRN_TRY(read_file(path, 64 << 20));
+  Json json = CAIRN_TRY(parse_json(text).with_context(path.string()));
+  std::string type;
+  if (json.is_object() && json.contains("signed") && json["signed"].is_object() && json["signed"].contains("_type") &&
+      json["signed"]["_type"].is_string()) {
+    type = json["signed"]["_type"].get<std::string>();
+  }
+  if (type != "root" && type != "library" && type != "snapshot" && type != "timestamp") {
+    return make_error(ErrorCode::malformed, "{}: not a manifest document (signed._type '{}')", path.string(), type);
+  }
+  return parse_signed_document(text, type, path.string());
+}
+
+Result<void> write_root(const fs::path& repository, const RootMetadata& root,
+                        std::span<const signing::Signer* const> signers) {
+  SignedDocument document = CAIRN_TRY(make_document(to_json(root)));
+  for (const auto* signer : signers) CAIRN_TRY(sign_document(document, *signer));
+  CAIRN_TRY(write_document(repository / "root" / fmt::format("{}.root.json", root.version), document));
+  return write_document(repository / "root.json", document);
+}
+
+Result<PublishResult> publish_snapshot(const fs::path& repository, const signing::Signer& snapshot_signer,
+                                       const signing::Signer& timestamp_signer, const PublishOptions& options) {
+  SnapshotMetadata snapshot;
+  std::error_code error;
+  fs::path libraries = repository / "libraries";
+  if (fs::is_directory(libraries)) {
+    for (const auto& item : fs::recursive_directory_iterator(libraries, error)) {
+      if (!item.is_regular_file() || item.path().extension() != ".json") continue;
+      std::string content = CAIRN_TRY(read_file(item.path(), 1 << 20));
+      std::string relative = fs::relative(item.path(), repository).generic_string();
+      snapshot.meta[relative] = MetaFile{Digest::sha256_of(content), content.size()};
+    }
+  }
+  if (error) return make_error(ErrorCode::io, "list {}: {}", libraries.string(), error.message());
+  error.clear();
+
+  PublishResult result;
+  result.entries = snapshot.meta.size();
+  std::int64_t previous_snapshot = 0, previous_timestamp = 0;
+  std::optional<SnapshotMetadata> old_snapshot;
+  if (fs::exists(repository / "snapshot.json")) {
+    SignedDocument old = CAIRN_TRY(read_document(repository / "snapshot.json"));
+    old_snapshot = CAIRN_TRY(snapshot_from_json(old.signed_part));
+    previous_snapshot = old_snapshot->version;
+  }
+  if (fs::exists(repository / "timestamp.json")) {
+    SignedDocument old = CAIRN_TRY(read_document(repository / "timestamp.json"));
+    previous_timestamp = CAIRN_TRY(timestamp_from_json(old.signed_part)).version;
+  }
+  if (options.only_if_changed && old_snapshot && old_snapshot->expires > options.now) {
+    bool same = old_snapshot->meta.size() == snapshot.meta.size() &&
+                std::equal(old_snapshot->meta.begin(), old_snapshot->meta.end(), snapshot.meta.begin(),
+                           [](const auto& a, const auto& b) {
+                             return a.first == b.first && a.second.digest == b.second.digest &&
+                                    a.second.length == b.second.length;
+                           });
+    if (same) {
+      result.changed = false;
+      result.snapshot_version = previous_snapshot;
+      result.timestamp_version = previous_timestamp;
+      return result;
+    }
+  }
+  snapshot.version = previous_snapshot + 1;
+  snapshot.expires = options.now + options.snapshot_lifetime;
+  SignedDocument snapshot_document = CAIRN_TRY(make_document(to_json(snapshot)));
+  CAIRN_TRY(sign_document(snapshot_document, snapshot_signer));
+  std::string snapshot_text = CAIRN_TRY(serialize_document(snapshot_document));
+
+  TimestampMetadata timestamp;
+  timestamp.version = previous_timestamp + 1;
+  timestamp.expires = options.now + options.timestamp_lifetime;
+  timestamp.snapshot = MetaFile{Digest::sha256_of(snapshot_text), snapshot_text.size()};
+  timestamp.snapshot_version = snapshot.version;
+  SignedDocument timestamp_document = CAIRN_TRY(make_document(to_json(timestamp)));
+  CAIRN_TRY(sign_document(timestamp_document, timestamp_signer));
+
+  // Snapshot first: a reader that sees the new timestamp always finds its snapshot.
+  CAIRN_TRY(write_file_atomically(repository / "snapshot.json", snapshot_text));
+  CAIRN_TRY(write_document(repository / "timestamp.json", timestamp_document));
+  result.snapshot_version = snapshot.version;
+  result.timestamp_version = timestamp.version;
+  return result;
+}
+
+}  // namespace cairn::manifest

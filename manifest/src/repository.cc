@@ -1,0 +1,171 @@
+// Reading manifest files from folders and URLs with size and time limits (libcurl).
+#include "cairn/manifest/repository.h"
+
+#include "cairn/core/file.h"
+#include "cairn/manifest/tree.h"
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <mutex>
+
+namespace cairn::manifest {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void initialize_curl() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct CurlDeleter {
+  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+};
+using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
+
+// Where the bytes go: a string or a file descriptor; counts them and stops past the limit.
+struct Sink {
+  std::string* buffer = nullptr;
+  int fd = -1;
+  std::uint64_t received = 0;
+  std::uint64_t max_size = 0;
+  bool over_limit = false;
+  bool write_failed = false;
+};
+
+std::size_t write_callback(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  std::size_t length = size * count;
+  if (sink->received + length > sink->max_size) {
+    sink->over_limit = true;
+    return 0;  // makes curl stop with CURLE_WRITE_ERROR
+  }
+  sink->received += length;
+  if (sink->buffer != nullptr) {
+    sink->buffer->append(data, length);
+  } else if (!write_all(sink->fd, std::string_view(data, length)).ok()) {
+    sink->write_failed = true;
+    return 0;
+  }
+  return length;
+}
+
+Result<void> transfer(std::string_view url, Sink& sink, const TransferLimits& limits) {
+  initialize_curl();
+  CurlHandle curl(curl_easy_init());
+  if (!curl) return make_error(ErrorCode::internal, "curl_easy_init failed");
+  std::string url_text(url);
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  CURL* handle = curl.get();
+  curl_easy_setopt(handle, CURLOPT_URL, url_text.c_str());
+  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https,file");
+  curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(handle, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(handle, CURLOPT_FAILONERROR, 1L);
+  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_callback);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(sink.max_size));
+  curl_easy_setopt(handle, CURLOPT_TIMEOUT, static_cast<long>(limits.total_timeout.count()));
+  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 30L);
+  curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(limits.low_speed_bytes_per_second));
+  curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, static_cast<long>(limits.low_speed_window.count()));
+  curl_easy_setopt(handle, CURLOPT_USERAGENT, "cairn");
+  CURLcode code = curl_easy_perform(handle);
+  if (code == CURLE_OK) return {};
+  if (sink.over_limit || code == CURLE_FILESIZE_EXCEEDED) {
+    return make_error(ErrorCode::limit_exceeded, "{}: larger than its limit of {} bytes (endless data?)", url,
+                      sink.max_size);
+  }
+  if (code == CURLE_OPERATION_TIMEDOUT) {
+    return make_error(ErrorCode::limit_exceeded,
+                      "{}: too slow: under {} bytes/s for {} s or over {} s in total (slow retrieval?); got {} bytes",
+                      url, limits.low_speed_bytes_per_second, limits.low_speed_window.count(),
+                      limits.total_timeout.count(), sink.received);
+  }
+  if (sink.write_failed) return make_error(ErrorCode::io, "{}: writing the download failed", url);
+  long status = 0;
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+  if (status == 404 || code == CURLE_FILE_COULDNT_READ_FILE) return make_error(ErrorCode::not_found, "{}: not found", url);
+  return make_error(ErrorCode::io, "{}: {}", url, error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code));
+}
+
+bool has_scheme(std::string_view text) { return text.find("://") != std::string_view::npos; }
+
+}  // namespace
+
+Result<std::string> fetch_url(std::string_view url, std::uint64_t max_size, const TransferLimits& limits) {
+  std::string buffer;
+  Sink sink;
+  sink.buffer = &buffer;
+  sink.max_size = max_size;
+  CAIRN_TRY(transfer(url, sink, limits));
+  return buffer;
+}
+
+Result<void> download_url(std::string_view url, const fs::path& destination, std::uint64_t max_size,
+                          const TransferLimits& limits) {
+  AtomicFile file = CAIRN_TRY(AtomicFile::create(destination, 0644));
+  Sink sink;
+  sink.fd = file.fd();
+  sink.max_size = max_size;
+  CAIRN_TRY(transfer(url, sink, limits));
+  return file.commit();
+}
+
+Result<Repository> Repository::open(std::string_view location, TransferLimits limits) {
+  Repository repository;
+  repository.location_ = std::string(location);
+  repository.limits_ = limits;
+  std::string_view path = location;
+  if (path.substr(0, 7) == "file://") {
+    path.remove_prefix(7);
+  } else if (has_scheme(path)) {
+    if (path.substr(0, 7) != "http://" && path.substr(0, 8) != "https://") {
+      return make_error(ErrorCode::invalid_argument, "{}: a manifest repository is a folder or an http(s):// URL",
+                        location);
+    }
+    repository.base_url_ = std::string(location);
+    if (repository.base_url_.back() != '/') repository.base_url_.push_back('/');
+    return repository;
+  }
+  repository.directory_ = fs::path(path);
+  std::error_code error;
+  if (!fs::is_directory(repository.directory_, error)) {
+    return make_error(ErrorCode::not_found, "{}: no such manifest repository folder", location);
+  }
+  return repository;
+}
+
+Result<std::string> Repository::fetch(std::string_view relative, std::uint64_t max_size) const {
+  if (auto problem = check_relative_path(relative); problem) {
+    return make_error(ErrorCode::refused, "{}: {}", relative, *problem);
+  }
+  if (is_remote()) return fetch_url(base_url_ + std::string(relative), max_size, limits_);
+  fs::path path = directory_ / std::string(relative);
+  std::error_code error;
+  if (!fs::exists(path, error)) return make_error(ErrorCode::not_found, "{}: not found", path.string());
+  auto size = fs::file_size(path, error);
+  if (!error && size > max_size) {
+    return make_error(ErrorCode::limit_exceeded, "{}: {} bytes, larger than its limit of {} bytes", path.string(), size,
+                      max_size);
+  }
+  return read_file(path, max_size);
+}
+
+Result<void> Repository::download(std::string_view reference, const fs::path& destination,
+                                  std::uint64_t max_size) const {
+  if (has_scheme(reference)) return download_url(reference, destination, max_size, limits_);
+  if (auto problem = check_relative_path(reference); problem) {
+    return make_error(ErrorCode::refused, "archive url '{}': {}", reference, *problem);
+  }
+  if (is_remote()) return download_url(base_url_ + std::string(reference), destination, max_size, limits_);
+  std::string content = CAIRN_TRY(fetch(reference, max_size));
+  return write_file_atomically(destination, content);
+}
+
+}  // namespace cairn::manifest

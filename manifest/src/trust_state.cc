@@ -1,0 +1,95 @@
+// The client's remembered trust (see trust_state.h).
+#include "cairn/manifest/trust_state.h"
+
+#include "cairn/core/file.h"
+#include "cairn/manifest/canonical_json.h"
+
+#include <cstdlib>
+
+namespace cairn::manifest {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Result<fs::path> xdg_directory(const char* variable, const char* fallback) {
+  if (const char* value = std::getenv(variable); value != nullptr && value[0] == '/') return fs::path(value) / "cairn";
+  if (const char* home = std::getenv("HOME"); home != nullptr && home[0] != '\0') {
+    return fs::path(home) / fallback / "cairn";
+  }
+  return make_error(ErrorCode::not_found, "neither ${} nor $HOME is set", variable);
+}
+
+Result<fs::path> manifests_directory() { return CAIRN_TRY(state_directory()) / "manifests"; }
+
+Result<void> make_directories(const fs::path& path) {
+  std::error_code error;
+  fs::create_directories(path, error);
+  if (error) return make_error(ErrorCode::io, "create {}: {}", path.string(), error.message());
+  return {};
+}
+
+}  // namespace
+
+Result<fs::path> state_directory() { return xdg_directory("XDG_STATE_HOME", ".local/state"); }
+Result<fs::path> cache_directory() { return xdg_directory("XDG_CACHE_HOME", ".cache"); }
+
+Result<TrustStore> TrustStore::open(const Digest& identity) {
+  fs::path directory = CAIRN_TRY(manifests_directory()) / identity.hex();
+  return TrustStore(identity, directory);
+}
+
+Result<TrustStore> TrustStore::for_location(std::string_view location) {
+  fs::path index = CAIRN_TRY(manifests_directory()) / "locations" / Digest::sha256_of(location).hex();
+  std::error_code error;
+  if (!fs::exists(index, error)) {
+    return make_error(ErrorCode::not_found,
+                      "{}: no trusted root for this manifest yet; pass --root ROOT.json (obtained out of band)", location);
+  }
+  std::string text = CAIRN_TRY(read_file(index, 256));
+  Digest identity = CAIRN_TRY(Digest::parse(text).with_context(index.string()));
+  return open(identity);
+}
+
+Result<std::optional<TrustState>> TrustStore::load() const {
+  std::error_code error;
+  if (!fs::exists(directory_ / "state.json", error)) return std::optional<TrustState>();
+  std::string text = CAIRN_TRY(read_file(directory_ / "state.json", 1 << 16));
+  Json json = CAIRN_TRY(parse_json(text).with_context((directory_ / "state.json").string()));
+  TrustState state;
+  try {
+    if (json.at("_type") != "trust-state") return make_error(ErrorCode::malformed, "state.json: wrong _type");
+    state.root_version = json.at("root_version").get<std::int64_t>();
+    state.snapshot_version = json.at("snapshot_version").get<std::int64_t>();
+    state.timestamp_version = json.at("timestamp_version").get<std::int64_t>();
+  } catch (const Json::exception& exception) {
+    return make_error(ErrorCode::malformed, "{}: {}", (directory_ / "state.json").string(), exception.what());
+  }
+  state.root_document = CAIRN_TRY(read_file(directory_ / "root.json", 1 << 16));
+  return std::optional<TrustState>(std::move(state));
+}
+
+Result<void> TrustStore::save(const TrustState& state) const {
+  auto previous = CAIRN_TRY(load());
+  if (previous && (state.root_version < previous->root_version || state.snapshot_version < previous->snapshot_version ||
+                   state.timestamp_version < previous->timestamp_version)) {
+    return make_error(ErrorCode::refused, "refusing to move the trusted state of {} backwards", identity_.to_string());
+  }
+  CAIRN_TRY(make_directories(directory_));
+  CAIRN_TRY(write_file_atomically(directory_ / "root.json", state.root_document, 0644));
+  Json json = {{"_type", "trust-state"},
+               {"spec_version", "1.0.0"},
+               {"root_version", state.root_version},
+               {"snapshot_version", state.snapshot_version},
+               {"timestamp_version", state.timestamp_version}};
+  std::string text = CAIRN_TRY(canonical_json(json));
+  return write_file_atomically(directory_ / "state.json", text + "\n", 0644);
+}
+
+Result<void> TrustStore::remember_location(std::string_view location) const {
+  fs::path locations = CAIRN_TRY(manifests_directory()) / "locations";
+  CAIRN_TRY(make_directories(locations));
+  return write_file_atomically(locations / Digest::sha256_of(location).hex(), identity_.to_string(), 0644);
+}
+
+}  // namespace cairn::manifest

@@ -1,0 +1,200 @@
+// The manifest documents, the TUF-order verification on a well-formed repository, the trust state
+// kept between runs, lock files and the content-addressed store.
+#include "cairn/manifest/library_description.h"
+#include "cairn/manifest/lock.h"
+#include "cairn/manifest/store.h"
+#include "cairn/reproducibility/archive.h"
+#include "manifest_test_support.h"
+
+#include <gtest/gtest.h>
+
+namespace cairn::manifest {
+namespace {
+
+using namespace testing;
+
+TEST(Metadata, RoundTripsEveryDocumentType) {
+  TestRepository repo;
+  repo.add_library({"http", "1.2.0", {{"tcp", "^1"}}, "bug", {{"CAIRN-1", "<1.3", "a bug"}}});
+  repo.publish();
+  SignedDocument root = must(read_document(repo.path() / "root.json"));
+  EXPECT_EQ(to_json(must(root_from_json(root.signed_part))), root.signed_part);
+  SignedDocument entry = must(read_document(repo.path() / "libraries/http/1.2.0.json"));
+  LibraryEntry parsed = must(entry_from_json(entry.signed_part));
+  EXPECT_EQ(parsed.yanked, "bug");
+  EXPECT_EQ(parsed.advisories.at(0).affected, "<1.3");
+  EXPECT_EQ(to_json(parsed), entry.signed_part);
+  SignedDocument snapshot = must(read_document(repo.path() / "snapshot.json"));
+  EXPECT_EQ(to_json(must(snapshot_from_json(snapshot.signed_part))), snapshot.signed_part);
+  SignedDocument timestamp = must(read_document(repo.path() / "timestamp.json"));
+  EXPECT_EQ(to_json(must(timestamp_from_json(timestamp.signed_part))), timestamp.signed_part);
+  // Files are canonical JSON plus a newline.
+  std::string text = repo.read("snapshot.json");
+  EXPECT_EQ(must(serialize_document(snapshot)), text);
+}
+
+TEST(Metadata, ParsesRfc3339Strictly) {
+  EXPECT_EQ(parse_rfc3339("2026-01-01T00:00:00Z").value(), test_now);
+  EXPECT_EQ(format_rfc3339(test_now), "2026-01-01T00:00:00Z");
+  for (const char* text : {"2026-01-01T00:00:00", "2026-01-01 00:00:00Z", "2026-02-30T00:00:00Z",
+                           "2026-01-01T00:00:00.5Z", "2026-01-01T00:00:00+00:00"}) {
+    EXPECT_FALSE(parse_rfc3339(text).ok()) << text;
+  }
+}
+
+TEST(Metadata, RejectsRootWhoseKeyIdIsNotItsKey) {
+  TestRepository repo;
+  Json root = to_json(repo.root);
+  TestKey other = make_key();
+  root["keys"][repo.maintainer_key.keyid()]["public"] = base64_encode(other.key->public_key().raw());
+  auto parsed = root_from_json(root);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().message().find("the key's id is " + other.keyid()), std::string::npos)
+      << parsed.error().message();
+}
+
+TEST(Verification, AcceptsWellFormedRepositoryAndReportsEveryLibrary) {
+  TestRepository repo;
+  repo.add_library({"http", "1.0.0", {{"tcp", "^1"}}});
+  repo.add_library({"tcp", "1.1.0"});
+  repo.publish();
+  VerifiedRepository verified = repo.verify().value();
+  ASSERT_EQ(verified.libraries.size(), 2u);
+  EXPECT_EQ(verified.libraries[0].entry.name, "http");
+  EXPECT_EQ(verified.libraries[0].signers, std::vector<std::string>{repo.maintainer_key.keyid()});
+  EXPECT_EQ(verified.state.snapshot_version, 1);
+  EXPECT_EQ(verified.state.timestamp_version, 1);
+}
+
+TEST(TrustStore, PinsOnFirstUseAndRefusesToGoBackwards) {
+  PrivateXdg xdg;
+  TestRepository repo;
+  repo.publish();
+  repo.publish();
+  Repository repository = must(Repository::open(repo.path().string()));
+  VerifyOptions options;
+  options.clock = fixed_clock();
+  // No root given and none pinned: refused with advice.
+  auto unpinned = update_repository(repository, std::nullopt, options);
+  ASSERT_FALSE(unpinned.ok());
+  EXPECT_NE(unpinned.error().message().find("pass --root"), std::string::npos);
+  ASSERT_TRUE(update_repository(repository, repo.root_document, options).ok());
+  // Later runs find the pinned root by location, and remember version 2.
+  std::string old_timestamp = repo.read("timestamp.json");
+  repo.publish();
+  ASSERT_TRUE(update_repository(repository, std::nullopt, options).ok());
+  repo.write("timestamp.json", old_timestamp);
+  auto rolled_back = update_repository(repository, std::nullopt, options);
+  ASSERT_FALSE(rolled_back.ok());
+  EXPECT_NE(rolled_back.error().message().find("lower than the trusted version 3"), std::string::npos)
+      << rolled_back.error().message();
+  EXPECT_TRUE(std::filesystem::exists(xdg.path() / "state/cairn/manifests"));
+}
+
+class LockTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    repo_.add_library({"http", "1.3.0", {{"tcp", "^1"}}});
+    repo_.add_library({"tcp", "1.0.0"});
+    repo_.publish();
+    app_.name = "app";
+    app_.requires_ = {{"http", "^1"}};
+    app_.digest = Digest::sha256_of("app v1");
+  }
+  TestRepository repo_;
+  UnikernelDescription app_;
+};
+
+TEST_F(LockTest, LockedRefusesWhenTheDescriptionChanged) {
+  VerifiedRepository verified = repo_.verify().value();
+  LockFile lock = lock_dependencies(verified, app_).value().lock;
+  ASSERT_TRUE(check_lock(lock, verified, app_).ok());
+  app_.digest = Digest::sha256_of("app v2");
+  auto checked = check_lock(lock, verified, app_);
+  ASSERT_FALSE(checked.ok());
+  EXPECT_NE(checked.error().message().find("app's unikernel.json changed"), std::string::npos);
+}
+
+TEST_F(LockTest, LockedRefusesWhenAPinnedEntryChanged) {
+  LockFile lock = lock_dependencies(repo_.verify().value(), app_).value().lock;
+  repo_.add_library({"tcp", "1.0.0", {{"extra", "^1"}}});  // re-signed with other content
+  repo_.publish();
+  auto checked = check_lock(lock, repo_.verify().value(), app_);
+  ASSERT_FALSE(checked.ok());
+  EXPECT_NE(checked.error().message().find("tcp 1.0.0: its signed entry changed"), std::string::npos)
+      << checked.error().message();
+}
+
+TEST_F(LockTest, RoundTripsThroughItsFile) {
+  LockFile lock = lock_dependencies(repo_.verify().value(), app_).value().lock;
+  TemporaryDirectory directory = make_temporary_directory();
+  must(write_lock(directory.path() / "cairn.lock", lock));
+  LockFile read = must(read_lock(directory.path() / "cairn.lock"));
+  EXPECT_EQ(to_json(read), to_json(lock));
+}
+
+TEST_F(LockTest, UpdateShowsWhatChanged) {
+  LockFile before = lock_dependencies(repo_.verify().value(), app_).value().lock;
+  repo_.add_library({"http", "1.4.0", {{"tcp", "^1"}, {"dns", "^1"}}});
+  repo_.add_library({"dns", "1.0.0"});
+  repo_.publish();
+  VerifiedRepository verified = repo_.verify().value();
+  // Without --update the lock's versions are kept.
+  LockOptions keep;
+  keep.previous = &before;
+  EXPECT_TRUE(diff_locks(before, lock_dependencies(verified, app_, keep).value().lock).empty());
+  LockOptions update;
+  update.previous = &before;
+  update.update = {"http"};
+  LockFile after = lock_dependencies(verified, app_, update).value().lock;
+  std::vector<std::string> described;
+  for (const auto& change : diff_locks(before, after)) described.push_back(describe(change));
+  EXPECT_EQ(described, (std::vector<std::string>{"added dns 1.0.0", "upgraded http 1.3.0 -> 1.4.0"}));
+}
+
+TEST_F(LockTest, WarnsAboutAdvisoriesOnChosenVersions) {
+  repo_.add_library({"tcp", "1.0.0", {}, std::nullopt, {{"CAIRN-2026-7", "<1.1", "window overflow"}}});
+  repo_.publish();
+  LockOutcome outcome = lock_dependencies(repo_.verify().value(), app_).value();
+  ASSERT_EQ(outcome.warnings.size(), 1u);
+  EXPECT_EQ(outcome.warnings[0], "advisory CAIRN-2026-7 affects tcp 1.0.0: window overflow");
+}
+
+TEST(Store, FetchesChecksAndExtractsAnArchiveOnce) {
+  PrivateXdg xdg;
+  TemporaryDirectory work = make_temporary_directory();
+  std::filesystem::create_directories(work.path() / "lib/src");
+  must(write_file_atomically(work.path() / "lib/src/a.cc", "int a;\n"));
+  std::filesystem::create_directories(work.path() / "repo/archives");
+  Digest tree = must(reproducibility::create_archive(work.path() / "lib", work.path() / "repo/archives/lib.tar.gz"));
+  LibraryEntry entry;
+  entry.name = "lib";
+  entry.library_version = "1.0.0";
+  entry.tree = tree;
+  std::string archive = must(read_file(work.path() / "repo/archives/lib.tar.gz", 1 << 20));
+  entry.archive = ArchiveRef{"archives/lib.tar.gz", Digest::sha256_of(archive), archive.size()};
+  Repository repository = must(Repository::open((work.path() / "repo").string()));
+  std::filesystem::path stored = must(fetch_library(repository, entry));
+  EXPECT_EQ(stored, xdg.path() / "cache/cairn/store" / tree.hex());
+  EXPECT_EQ(must(hash_tree(stored)), tree);
+  // A wrong digest is refused before anything is extracted.
+  entry.tree = Digest::sha256_of("other");
+  entry.archive->digest = Digest::sha256_of("other");
+  auto refused = fetch_library(repository, entry);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("library 'lib' 1.0.0: archive digest"), std::string::npos)
+      << refused.error().message();
+}
+
+TEST(LibraryDescription, GlobsMatchComponentsAndDoubleStars) {
+  EXPECT_TRUE(glob_matches("include/**/*.h", "include/a.h"));
+  EXPECT_TRUE(glob_matches("include/**/*.h", "include/x/y/a.h"));
+  EXPECT_FALSE(glob_matches("include/**/*.h", "include/a.cc"));
+  EXPECT_TRUE(glob_matches("runtime/**", "runtime/a/b.cc"));
+  EXPECT_FALSE(glob_matches("src/*.cc", "src/x/a.cc"));
+  EXPECT_TRUE(glob_matches("src/?.cc", "src/a.cc"));
+  EXPECT_FALSE(glob_matches("src/?.cc", "src/ab.cc"));
+}
+
+}  // namespace
+}  // namespace cairn::manifest
