@@ -1,5 +1,5 @@
-// Newest-first resolution with forward checking, conflict-directed backjumping and worded
-// explanations.
+// Newest-first resolution with forward checking, conflict-directed backjumping, learned nogoods
+// and worded explanations.
 #include "cairn/manifest/resolver.h"
 
 #include <algorithm>
@@ -38,6 +38,12 @@ struct PackageState {
   int level = -1;  // the stack index of the decision that assigned it
   bool in_agenda = false;
   const Version* preferred = nullptr;
+  std::vector<std::vector<int>> nogoods_by_version;  // ids into Solver::nogoods_, by version index
+};
+
+// A combination of decisions (library, version index) that no solution contains.
+struct Nogood {
+  std::vector<std::pair<int, int>> decisions;
 };
 
 struct Frame {
@@ -66,10 +72,11 @@ class Solver {
         return make_error(ErrorCode::limit_exceeded, "resolution gave up after {} steps", request_.max_steps);
       }
       int package = agenda_[head_];
-      Frame frame{package, candidates(package), 0, trail_.size(), agenda_.size(), head_, {}};
-      blame_requirements(package, frame.conflicts, -1);
+      Frame frame{package, {}, 0, trail_.size(), agenda_.size(), head_, {}};
+      frame.candidates = candidates(package, frame.conflicts);
       if (frame.candidates.empty()) {
         record_conflict(package);
+        learn(stack, frame.conflicts);
         if (!backjump(stack, std::move(frame.conflicts))) return failure();
         continue;
       }
@@ -77,6 +84,7 @@ class Solver {
       int level = static_cast<int>(stack.size()) - 1;
       if (!try_next(stack.back(), level)) {
         std::set<int> conflicts = std::move(stack.back().conflicts);
+        learn(stack, conflicts);
         undo(stack.back());
         stack.pop_back();
         if (!backjump(stack, std::move(conflicts))) return failure();
@@ -122,12 +130,19 @@ class Solver {
     return true;
   }
 
-  std::vector<int> candidates(int package) const {
+  // The versions `package` may take, best first; the decisions that rule out the others (and one
+  // that makes the package needed at all) join `blame`.
+  std::vector<int> candidates(int package, std::set<int>& blame) const {
     const PackageState& state = packages_[package];
     std::vector<int> result;
+    blame_needed(package, blame, -1);
     if (state.versions == nullptr) return result;
     for (std::size_t i = 0; i < state.versions->size(); ++i) {
-      if (allowed(state, (*state.versions)[i])) result.push_back(static_cast<int>(i));
+      if (allowed(state, (*state.versions)[i])) {
+        result.push_back(static_cast<int>(i));
+      } else {
+        blame_exclusion(package, (*state.versions)[i], blame, -1);
+      }
     }
     if (state.preferred != nullptr) {
       std::stable_partition(result.begin(), result.end(),
@@ -157,15 +172,50 @@ class Solver {
     return false;
   }
 
-  // Adds the decisions behind `package`'s requirements (and its own assignment) to `conflicts`.
-  void blame_requirements(int package, std::set<int>& conflicts, int own_level) const {
-    const PackageState& state = packages_[package];
-    for (const auto& requirement : state.requirements) {
-      if (requirement.requirer_package == root_requirer) continue;
-      int level = packages_[requirement.requirer_package].level;
-      if (level >= 0 && level != own_level) conflicts.insert(level);
+  // The stack level of the decision behind `requirement`; -1 for the app's own requirements.
+  int requirer_level(const Requirement& requirement) const {
+    return requirement.requirer_package == root_requirer ? -1 : packages_[requirement.requirer_package].level;
+  }
+
+  // Adds to `conflicts` one decision that makes `package` needed, unless the app or the decision
+  // at `own_level` needs it. The earliest such decision is taken, so that blame reaches far back
+  // and learned nogoods stay small.
+  void blame_needed(int package, std::set<int>& conflicts, int own_level) const {
+    int earliest = -1;
+    for (const auto& requirement : packages_[package].requirements) {
+      int level = requirer_level(requirement);
+      if (level < 0 || level == own_level) return;
+      if (earliest < 0 || level < earliest) earliest = level;
     }
-    if (state.assigned >= 0 && state.level >= 0 && state.level != own_level) conflicts.insert(state.level);
+    if (earliest >= 0) conflicts.insert(earliest);
+  }
+
+  // Adds to `conflicts` one decision whose requirement rules out `version` of `package` (none when
+  // the app's or own_level's does, or when the version is yanked).
+  void blame_exclusion(int package, const PackageVersion& version, std::set<int>& conflicts, int own_level) const {
+    const PackageState& state = packages_[package];
+    if (version.yanked && !(state.preferred != nullptr && *state.preferred == version.version)) return;
+    int earliest = -1;
+    for (const auto& requirement : state.requirements) {
+      if (requirement.constraint->matches(version.version)) continue;
+      int level = requirer_level(requirement);
+      if (level < 0 || level == own_level) return;
+      if (earliest < 0 || level < earliest) earliest = level;
+    }
+    if (earliest >= 0) conflicts.insert(earliest);
+  }
+
+  // Adds to `conflicts` the decisions that, with the one at `own_level`, leave `package` no
+  // version: its own assignment when it has one, else what rules out each of its versions.
+  void blame_failure(int package, std::set<int>& conflicts, int own_level) const {
+    const PackageState& state = packages_[package];
+    if (state.assigned >= 0) {
+      if (state.level >= 0 && state.level != own_level) conflicts.insert(state.level);
+      return;
+    }
+    blame_needed(package, conflicts, own_level);
+    if (state.versions == nullptr) return;
+    for (const auto& version : *state.versions) blame_exclusion(package, version, conflicts, own_level);
   }
 
   bool try_next(Frame& frame, int level) {
@@ -177,13 +227,14 @@ class Solver {
       packages_[frame.package].assigned = choice;
       packages_[frame.package].level = level;
       head_ = frame.head + 1;
+      if (excluded_by_nogood(frame.package, choice, frame.conflicts)) continue;
       const PackageVersion& version = (*packages_[frame.package].versions)[choice];
       bool consistent = true;
       for (const auto& [name, constraint] : version.depends) {
         add_requirement(name, &constraint, frame.package, choice);
         int dependency = package_id(name);
         if (!check_package(dependency)) {
-          blame_requirements(dependency, frame.conflicts, level);
+          blame_failure(dependency, frame.conflicts, level);
           consistent = false;
           break;
         }
@@ -191,6 +242,44 @@ class Solver {
       if (consistent) return true;
     }
     undo(frame);
+    return false;
+  }
+
+  // Records that the decisions at the stack levels `conflicts` cannot all hold together: they
+  // left some library without a version. Backjumping alone forgets this once it jumps past them
+  // and rediscovers it in every subtree that makes the same decisions again; this is what made
+  // large graphs with lagging dependencies thrash.
+  void learn(const std::vector<Frame>& stack, const std::set<int>& conflicts) {
+    Nogood nogood;
+    for (int level : conflicts) {
+      int package = stack[level].package;
+      nogood.decisions.emplace_back(package, packages_[package].assigned);
+    }
+    int id = static_cast<int>(nogoods_.size());
+    for (const auto& [package, version] : nogood.decisions) {
+      auto& by_version = packages_[package].nogoods_by_version;
+      if (by_version.empty()) by_version.resize(packages_[package].versions->size());
+      by_version[version].push_back(id);
+    }
+    nogoods_.push_back(std::move(nogood));
+  }
+
+  // Whether choosing `version` of `package` completes a learned nogood; if so, the levels of the
+  // nogood's other decisions join `conflicts`, as the blame for refusing the choice.
+  bool excluded_by_nogood(int package, int version, std::set<int>& conflicts) const {
+    const auto& by_version = packages_[package].nogoods_by_version;
+    if (by_version.empty()) return false;
+    for (int id : by_version[version]) {
+      const Nogood& nogood = nogoods_[id];
+      bool holds = std::all_of(nogood.decisions.begin(), nogood.decisions.end(), [&](const auto& decision) {
+        return decision.first == package || packages_[decision.first].assigned == decision.second;
+      });
+      if (!holds) continue;
+      for (const auto& [other, ignored] : nogood.decisions) {
+        if (other != package) conflicts.insert(packages_[other].level);
+      }
+      return true;
+    }
     return false;
   }
 
@@ -223,6 +312,7 @@ class Solver {
       frame.conflicts.insert(conflicts.begin(), conflicts.end());
       if (try_next(frame, target)) return true;
       conflicts = std::move(frame.conflicts);
+      learn(stack, conflicts);
       undo(frame);
       stack.pop_back();
     }
@@ -302,6 +392,7 @@ class Solver {
   std::vector<int> agenda_;  // packages to decide, in order of discovery
   std::size_t head_ = 0;     // agenda_[0, head_) are decided
   std::size_t steps_ = 0;
+  std::vector<Nogood> nogoods_;  // learned from conflicts; never undone
   std::optional<std::string> conflict_;
 };
 

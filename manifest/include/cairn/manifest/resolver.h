@@ -1,9 +1,12 @@
 // Dependency resolution: choose one version of every library an app needs, newest first, so
 // that every constraint holds; yanked versions are never chosen unless a lock already pins them.
 //
-// The search is depth-first with forward checking and chronological backtracking: a library is
-// decided by trying its satisfying versions newest first; each choice adds its dependencies'
-// constraints, and a choice that leaves some library with no possible version is undone at once.
+// The search is depth-first with forward checking: a library is decided by trying its satisfying
+// versions newest first; each choice adds its dependencies' constraints, and a choice that leaves
+// some library with no possible version is undone at once. When a library runs out of versions,
+// the earlier decisions to blame are recorded as a nogood (a combination never tried again) and
+// the search jumps back to the latest of them; the result is the one plain chronological
+// backtracking would find, without rediscovering the same conflict in every subtree.
 // When nothing works, the error explains the first conflict met, as a chain of requirements in
 // words: "app needs http ^1; http 1.4.0 needs tcp ^2; app needs tcp ^1; no version of tcp ...".
 #pragma once
