@@ -20,6 +20,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   hyperfine
   libseccomp-dev bats iproute2 iputils-ping
+  dnsmasq-base socat python3
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -148,6 +149,147 @@ TEST_F(SchedulerTest, TenThousandTimersFireInOrder) {
   run(many_timers(10000, &fired));
   ASSERT_EQ(fired.size(), 10000u);
   EXPECT_TRUE(std::is_sorted(fired.begin(), fired.end()));
+}
+
+struct ReadableUntilOutcome {
+  int resumptions = 0;
+  bool readable = false;
+  Time woke = 0;
+};
+
+Task<void> wait_readable_until_into(solo5_handle_t device, Time deadline, ReadableUntilOutcome* outcome) {
+  outcome->readable = co_await wait_readable_until(device, deadline);
+  outcome->woke = now();
+  ++outcome->resumptions;
+}
+
+// Runs the wait, then lets 100 ms more pass so that a second (wrong) resumption would show.
+Task<int> readable_until_then_linger(solo5_handle_t device, Time deadline, ReadableUntilOutcome* outcome) {
+  spawn(wait_readable_until_into(device, deadline, outcome));
+  co_await sleep_until(deadline + milliseconds(100));
+  co_return 0;
+}
+
+TEST_F(SchedulerTest, ReadableUntilResumesOnInputAndCancelsTheDeadline) {
+  Time start = fake_platform().now;
+  fake_platform().device_events = {{start + milliseconds(10), 4}};
+  ReadableUntilOutcome outcome;
+  run(readable_until_then_linger(4, start + milliseconds(50), &outcome));
+  EXPECT_EQ(outcome.resumptions, 1);
+  EXPECT_TRUE(outcome.readable);
+  EXPECT_EQ(outcome.woke, start + milliseconds(10));
+  // The deadline was cancelled when the input came (TearDown checks that no timer is left).
+}
+
+TEST_F(SchedulerTest, ReadableUntilResumesAtTheDeadlineAndLeavesTheDevice) {
+  Time start = fake_platform().now;
+  fake_platform().device_events = {{start + milliseconds(30), 4}};
+  ReadableUntilOutcome outcome;
+  run(readable_until_then_linger(4, start + milliseconds(10), &outcome));
+  EXPECT_EQ(outcome.resumptions, 1);  // the input at 30 ms found nobody waiting
+  EXPECT_FALSE(outcome.readable);
+  EXPECT_EQ(outcome.woke, start + milliseconds(10));
+}
+
+Task<int> readable_until_past_deadline(bool* readable) {
+  *readable = co_await wait_readable_until(2, now() - 1);
+  co_return 0;
+}
+
+TEST_F(SchedulerTest, ReadableUntilAPastDeadlineReturnsAtOnce) {
+  bool readable = true;
+  run(readable_until_past_deadline(&readable));
+  EXPECT_FALSE(readable);
+  EXPECT_TRUE(fake_platform().yield_deadlines.empty());
+}
+
+Task<int> readable_until_without_deadline(bool* readable) {
+  *readable = co_await wait_readable_until(2, UINT64_MAX);
+  co_return 0;
+}
+
+TEST_F(SchedulerTest, ReadableUntilWithoutADeadlineArmsNoTimer) {
+  fake_platform().device_events = {{fake_platform().now + seconds(5), 2}};
+  bool readable = false;
+  run(readable_until_without_deadline(&readable));
+  EXPECT_TRUE(readable);
+  ASSERT_EQ(fake_platform().yield_deadlines.size(), 1u);
+  EXPECT_EQ(fake_platform().yield_deadlines[0], UINT64_MAX);
+}
+
+Task<int> many_readable_untils(const std::vector<Time>& deadlines, std::vector<ReadableUntilOutcome>* outcomes) {
+  for (size_t i = 0; i < deadlines.size(); ++i) {
+    spawn(wait_readable_until_into(static_cast<solo5_handle_t>(i % MFT_MAX_ENTRIES), deadlines[i], &(*outcomes)[i]));
+  }
+  co_await sleep_for(seconds(3));
+  co_return 0;
+}
+
+TEST_F(SchedulerTest, ReadableUntilCancelsTimersFromAnywhereInTheHeap) {
+  // 640 waits on 64 devices, with random deadlines and random input times: each resumes once,
+  // readable exactly when its device's input came no later than its deadline, and the timers
+  // left in the heap (cancelled from every position) still fire in order.
+  std::mt19937 random(7);
+  Time start = fake_platform().now;
+  std::vector<Time> input_at(MFT_MAX_ENTRIES);
+  for (auto& at : input_at) at = start + microseconds(random() % 2'000'000);
+  for (solo5_handle_t device = 0; device < MFT_MAX_ENTRIES; ++device) {
+    fake_platform().device_events.push_back({input_at[device], device});
+  }
+  std::sort(fake_platform().device_events.begin(), fake_platform().device_events.end(),
+            [](const auto& a, const auto& b) { return a.at < b.at; });
+  std::vector<Time> deadlines(640);
+  for (auto& deadline : deadlines) deadline = start + microseconds(random() % 2'000'000);
+  std::vector<ReadableUntilOutcome> outcomes(deadlines.size());
+  run(many_readable_untils(deadlines, &outcomes));
+  for (size_t i = 0; i < deadlines.size(); ++i) {
+    Time input = input_at[i % MFT_MAX_ENTRIES];
+    ASSERT_EQ(outcomes[i].resumptions, 1) << i;
+    EXPECT_EQ(outcomes[i].readable, input <= deadlines[i]) << i;
+    EXPECT_EQ(outcomes[i].woke, std::min(input, deadlines[i])) << i;
+  }
+}
+
+Task<void> wait_until_woken_early(DeviceOrDeadlineAwaiter* wait, ReadableUntilOutcome* outcome) {
+  outcome->readable = co_await *wait;
+  outcome->woke = now();
+  ++outcome->resumptions;
+}
+
+Task<int> wake_a_wait_early(Time deadline, ReadableUntilOutcome* outcome, bool* second_wake) {
+  DeviceOrDeadlineAwaiter wait(6, deadline);
+  spawn(wait_until_woken_early(&wait, outcome));
+  co_await sleep_for(milliseconds(5));
+  bool woken = wait.wake_early();
+  *second_wake = wait.wake_early();
+  co_await sleep_for(milliseconds(100));
+  co_return woken ? 0 : 1;
+}
+
+TEST_F(SchedulerTest, WakeEarlyResumesAWaitOnceAndWithdrawsItsDeadlineAndDevice) {
+  for (Time deadline : {fake_platform().now + milliseconds(50), Time{UINT64_MAX}}) {
+    fake_platform().reset();
+    Time start = fake_platform().now;
+    fake_platform().device_events = {{start + milliseconds(20), 6}};
+    ReadableUntilOutcome outcome;
+    bool second_wake = true;
+    EXPECT_EQ(run(wake_a_wait_early(deadline, &outcome, &second_wake)), 0);
+    EXPECT_FALSE(second_wake);
+    EXPECT_EQ(outcome.resumptions, 1);  // neither the input at 20 ms nor the deadline resumed it again
+    EXPECT_EQ(outcome.woke, start + milliseconds(5));
+    EXPECT_EQ(scheduler().pending_timers(), 0u);
+  }
+}
+
+TEST_F(SchedulerTest, CancelTimerReportsWhetherTheTimerWasArmed) {
+  Timer timer{};
+  timer.deadline = now() + seconds(1);
+  timer.waiter.coroutine = std::noop_coroutine();
+  scheduler().add_timer(timer);
+  EXPECT_EQ(scheduler().pending_timers(), 1u);
+  EXPECT_TRUE(scheduler().cancel_timer(timer));
+  EXPECT_FALSE(scheduler().cancel_timer(timer));
+  EXPECT_EQ(scheduler().pending_timers(), 0u);
 }
 
 // An awaitable that suspends without registering anywhere: nothing can ever resume it.

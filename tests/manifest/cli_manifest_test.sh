@@ -20,7 +20,7 @@ cd "$work"
 # A checkout of its own: kernel/ copied from the source tree, an extra library, and the app.
 mkdir -p checkout/extra/src checkout/app
 cp -r "$source_dir/kernel" checkout/kernel
-rm -rf checkout/kernel/tenders
+rm -rf checkout/kernel/tenders checkout/kernel/net  # only the kernel library itself
 cat >checkout/extra/library.json <<'JSON'
 {"name": "extra", "version": "1.0.0", "license": "MIT", "depends": {"kernel": "^0.1"}, "sources": ["src/*.cc"]}
 JSON

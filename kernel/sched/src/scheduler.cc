@@ -75,9 +75,20 @@ void Scheduler::add_timer(Timer& timer) {
 
 Timer* Scheduler::pop_timer() {
   Timer* top = timers_[0];
+  remove_timer_at(0);
+  return top;
+}
+
+void Scheduler::remove_timer_at(size_t index) {
   Timer* last = timers_[--timer_count_];
-  // Sift the last element down from the root.
-  size_t index = 0;
+  if (index == timer_count_) return;
+  // `last` fills the hole: sift it up if it is earlier than the hole's parent, else down.
+  while (index > 0) {
+    size_t parent = (index - 1) / 2;
+    if (!earlier(last, timers_[parent])) break;
+    timers_[index] = timers_[parent];
+    index = parent;
+  }
   for (;;) {
     size_t child = 2 * index + 1;
     if (child >= timer_count_) break;
@@ -86,14 +97,61 @@ Timer* Scheduler::pop_timer() {
     timers_[index] = timers_[child];
     index = child;
   }
-  if (timer_count_ > 0) timers_[index] = last;
-  return top;
+  timers_[index] = last;
+}
+
+bool Scheduler::cancel_timer(Timer& timer) {
+  // A linear search: an image arms a handful of timers, and the one cancelled most (the network
+  // loop's deadline) is usually at the root.
+  for (size_t index = 0; index < timer_count_; ++index) {
+    if (timers_[index] == &timer) {
+      remove_timer_at(index);
+      return true;
+    }
+  }
+  return false;
 }
 
 void Scheduler::wait_for_device(solo5_handle_t device, Waiter& waiter) {
   if (device >= MFT_MAX_ENTRIES) runtime::panic("wait_readable: no device has handle {}", device);
   waiter.next = device_waiters_[device];
   device_waiters_[device] = &waiter;
+}
+
+void Scheduler::wait_for_device_until(solo5_handle_t device, std::coroutine_handle<> coroutine, Waiter& waiter,
+                                      Timer& timer) {
+  waiter.coroutine = coroutine;
+  waiter.timeout = &timer;
+  timer.waiter.coroutine = coroutine;
+  timer.device_waiter = &waiter;
+  timer.device = device;
+  wait_for_device(device, waiter);
+  add_timer(timer);
+}
+
+bool Scheduler::withdraw_device_waiter(solo5_handle_t device, Waiter& waiter) {
+  for (Waiter** link = &device_waiters_[device]; *link != nullptr; link = &(*link)->next) {
+    if (*link == &waiter) {
+      *link = waiter.next;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Scheduler::wake_early(solo5_handle_t device, Waiter& waiter) {
+  Timer* timer = waiter.timeout;
+  if (timer != nullptr) {  // a wait with a deadline, not woken by its device
+    if (timer->device_waiter == nullptr) return false;  // its deadline fired already
+    cancel_timer(*timer);
+    withdraw_device_waiter(device, waiter);
+    timer->device_waiter = nullptr;
+    make_ready(timer->waiter);
+    return true;
+  }
+  if (!withdraw_device_waiter(device, waiter)) return false;  // its device woke it already
+  make_ready(waiter);
+  return true;
 }
 
 bool Scheduler::has_device_waiters() const {
@@ -116,7 +174,14 @@ void Scheduler::run_ready_tasks() {
 }
 
 void Scheduler::fire_expired_timers(Time current) {
-  while (timer_count_ > 0 && timers_[0]->deadline <= current) make_ready(pop_timer()->waiter);
+  while (timer_count_ > 0 && timers_[0]->deadline <= current) {
+    Timer* timer = pop_timer();
+    if (timer->device_waiter != nullptr) {
+      withdraw_device_waiter(timer->device, *timer->device_waiter);
+      timer->device_waiter = nullptr;
+    }
+    make_ready(timer->waiter);
+  }
 }
 
 void Scheduler::wake_devices(solo5_handle_set_t ready) {
@@ -127,6 +192,10 @@ void Scheduler::wake_devices(solo5_handle_set_t ready) {
     while (list != nullptr) {
       Waiter* waiter = list;
       list = list->next;
+      if (waiter->timeout != nullptr) {
+        cancel_timer(*waiter->timeout);
+        waiter->timeout = nullptr;
+      }
       make_ready(*waiter);
     }
   }

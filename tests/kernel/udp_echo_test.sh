@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# examples/udp-echo end to end through a tap device, inside a network namespace this test makes
+# (and deletes on exit, even on failure): a lease from dnsmasq, ping, a UDP datagram echoed,
+# then a static address with ping. Skips when it cannot make a tap (not root, no /dev/net/tun,
+# no ip) or lacks a peer (dnsmasq, ping, socat).
+# Usage: udp_echo_test.sh BUILD_DIR
+set -euo pipefail
+
+build=$1
+cairn=$build/bin/cairn
+image=$build/images/udp-echo.spt
+
+skip() { echo "skipped: $*"; exit 0; }
+[ "$(id -u)" -eq 0 ] || skip "not root (network namespaces and taps need CAP_NET_ADMIN)"
+[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+command -v ip >/dev/null || skip "no ip (iproute2)"
+dnsmasq=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
+[ -x "$dnsmasq" ] || skip "no dnsmasq (apt-get install dnsmasq-base)"
+command -v ping >/dev/null || skip "no ping"
+command -v socat >/dev/null || skip "no socat"
+
+namespace=cairn-udp-echo-$$
+work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-udp-echo-test.XXXXXX")
+pids=()  # each started with setsid: its process group (cairn run and its tender) is -pid
+cleanup() {
+  for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  ip netns del "$namespace" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+ip netns add "$namespace" || skip "cannot create a network namespace"
+in_namespace() { ip netns exec "$namespace" "$@"; }
+
+passes=0
+failures=0
+pass() { passes=$((passes + 1)); echo "ok: $*"; }
+fail() { failures=$((failures + 1)); echo "FAIL: $*"; }
+
+ip -n "$namespace" link set lo up
+ip -n "$namespace" tuntap add dev tap0 mode tap
+ip -n "$namespace" addr add 10.0.0.1/24 dev tap0
+ip -n "$namespace" link set tap0 up
+
+# start_echo NAME [image arguments...]: boots udp-echo on tap0; waits (5 s at most) for its
+# address line and sets $address.
+start_echo() {
+  local name=$1
+  shift
+  setsid ip netns exec "$namespace" "$cairn" run "$image" --mem 8 --net:service0=tap0 -- "$@" >"$work/$name.out" 2>"$work/$name.err" &
+  pids+=($!)
+  address=
+  for _ in $(seq 50); do
+    address=$(sed -n 's|^udp-echo: \([0-9.]*\)/[0-9]* .*$|\1|p' "$work/$name.out" | head -1)
+    [ -n "$address" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+stop_echo() {
+  local pid=${pids[-1]}
+  kill -- "-$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  # The tender lets go of the tap as it exits; the next image needs it free.
+  for _ in $(seq 50); do pgrep -g "$pid" >/dev/null || break; sleep 0.1; done
+}
+
+# --- DHCP ----------------------------------------------------------------------------------
+setsid ip netns exec "$namespace" "$dnsmasq" --no-daemon --no-ping --port=0 --interface=tap0 --bind-interfaces \
+  --dhcp-range=10.0.0.50,10.0.0.60,12h --dhcp-leasefile="$work/leases" --pid-file="$work/dnsmasq.pid" \
+  --conf-file=/dev/null >"$work/dnsmasq.log" 2>&1 &
+pids+=($!)
+
+if start_echo dhcp; then
+  pass "udp-echo got $address by DHCP: $(head -1 "$work/dhcp.out")"
+  if grep -q " via DHCP$" "$work/dhcp.out"; then pass "it says via DHCP"; else fail "no 'via DHCP' in: $(cat "$work/dhcp.out")"; fi
+  case $address in 10.0.0.5[0-9] | 10.0.0.60) pass "the address is in dnsmasq's range" ;; *) fail "$address is outside 10.0.0.50-60" ;; esac
+
+  replies=$(in_namespace ping -c 5 -W 1 -i 0.2 "$address" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+  if [ "$replies" == 5 ]; then pass "5 of 5 pings answered"; else fail "pings answered: '${replies}' of 5"; fi
+
+  sent="echo through a Cairn unikernel $$"
+  echoed=$(echo "$sent" | in_namespace timeout 5 socat -t 2 - "UDP:$address:7" || true)
+  if [ "$echoed" == "$sent" ]; then pass "a UDP datagram to port 7 comes back"; else fail "UDP echo: got '$echoed'"; fi
+
+  mac=$(ip -n "$namespace" neigh show "$address" dev tap0 | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p')
+  if [ -n "$mac" ] && grep -q "$mac $address " "$work/leases"; then pass "dnsmasq's lease file holds $mac $address"; else
+    fail "lease file lacks '$mac $address': $(cat "$work/leases" 2>/dev/null)"; fi
+else
+  fail "udp-echo printed no address within 5 s: $(cat "$work/dhcp.out" "$work/dhcp.err")"
+fi
+stop_echo
+
+# --- a static address --------------------------------------------------------------------
+if start_echo static --ipv4 10.0.0.2/24; then
+  if grep -q "^udp-echo: 10.0.0.2/24 static$" "$work/static.out"; then pass "static address announced"; else
+    fail "static line: $(cat "$work/static.out")"; fi
+  replies=$(in_namespace ping -c 5 -W 1 -i 0.2 10.0.0.2 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+  if [ "$replies" == 5 ]; then pass "5 of 5 pings to the static address answered"; else fail "pings answered: '${replies}' of 5"; fi
+else
+  fail "udp-echo --ipv4 printed no address: $(cat "$work/static.out" "$work/static.err")"
+fi
+stop_echo
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
