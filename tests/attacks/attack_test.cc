@@ -3,6 +3,7 @@
 // bad root rotations, endless data, slow retrieval, tampered sources, yanked versions and
 // malformed documents.
 #include "../manifest/manifest_test_support.h"
+#include "../support/loopback_http_server.h"
 #include "cairn/manifest/library_description.h"
 #include "cairn/manifest/lock.h"
 #include "cairn/manifest/repository.h"
@@ -165,60 +166,23 @@ TEST(Attack, RejectsRootRotationWithoutOldThreshold) {
 
 // --- endless data and slow retrieval ------------------------------------------------------------
 
-// A one-connection HTTP server on 127.0.0.1 that answers any request with a 200 and then either
-// streams bytes as fast as it can or trickles one byte a second, until the client hangs up or
-// `lifetime` passes. It always stops by itself.
-class HostileServer {
- public:
-  enum class Mode { endless, trickle };
-  HostileServer(Mode mode, std::chrono::seconds lifetime) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 || ::listen(listener_, 4) != 0 ||
-        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      fatal("test server: cannot listen");
+// A server that answers any request with a 200 and then streams as fast as it can (endless data)
+// or one byte a second (slow retrieval), until the client hangs up or the server stops.
+cairn::testing::LoopbackHttpServer hostile_server(bool trickle) {
+  auto handler = [trickle](int connection, std::string_view, const std::function<bool()>& should_stop) {
+    cairn::testing::LoopbackHttpServer::send_all(
+        connection, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n");
+    std::string chunk(trickle ? 1 : 65536, 'x');
+    while (!should_stop()) {
+      if (::send(connection, chunk.data(), chunk.size(), MSG_NOSIGNAL) < 0) break;
+      if (trickle) std::this_thread::sleep_for(1s);
     }
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this, mode, lifetime] { serve(mode, lifetime); });
-  }
-  ~HostileServer() {
-    stop_ = true;
-    thread_.join();
-    ::close(listener_);
-  }
-  std::string url(std::string_view path) const { return fmt::format("http://127.0.0.1:{}/{}", port_, path); }
-
- private:
-  void serve(Mode mode, std::chrono::seconds lifetime) {
-    auto deadline = std::chrono::steady_clock::now() + lifetime;
-    pollfd poll_fd{listener_, POLLIN, 0};
-    while (!stop_ && std::chrono::steady_clock::now() < deadline) {
-      if (::poll(&poll_fd, 1, 100) <= 0) continue;
-      UniqueFd connection(::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC));
-      if (!connection.valid()) continue;
-      char request[4096];
-      (void)::recv(connection.get(), request, sizeof request, 0);
-      std::string_view header = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n";
-      (void)::send(connection.get(), header.data(), header.size(), MSG_NOSIGNAL);
-      std::string chunk(mode == Mode::endless ? 65536 : 1, 'x');
-      while (!stop_ && std::chrono::steady_clock::now() < deadline) {
-        if (::send(connection.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL) < 0) break;
-        if (mode == Mode::trickle) std::this_thread::sleep_for(1s);
-      }
-    }
-  }
-
-  int listener_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
+  };
+  return cairn::testing::LoopbackHttpServer(handler, 20s);
+}
 
 TEST(Attack, StopsEndlessDataAtTheSizeLimit) {
-  HostileServer server(HostileServer::Mode::endless, 20s);
+  auto server = hostile_server(/*trickle=*/false);
   TransferLimits limits;
   limits.total_timeout = 20s;
   auto fetched = fetch_url(server.url("timestamp.json"), max_timestamp_size, limits);
@@ -226,7 +190,7 @@ TEST(Attack, StopsEndlessDataAtTheSizeLimit) {
 }
 
 TEST(Attack, StopsSlowRetrievalAtTheLowSpeedLimit) {
-  HostileServer server(HostileServer::Mode::trickle, 20s);
+  auto server = hostile_server(/*trickle=*/true);
   TransferLimits limits;
   limits.total_timeout = 20s;
   limits.low_speed_bytes_per_second = 100;

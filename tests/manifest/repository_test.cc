@@ -4,17 +4,12 @@
 #include "cairn/manifest/lock.h"
 #include "cairn/manifest/store.h"
 #include "cairn/reproducibility/archive.h"
+#include "../support/loopback_http_server.h"
 #include "manifest_test_support.h"
 
 #include <gtest/gtest.h>
 #include "cairn/core/file.h"
-#include <thread>
 #include <chrono>
-#include <atomic>
-#include <sys/socket.h>
-#include <poll.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 namespace cairn::manifest {
 namespace {
@@ -74,71 +69,28 @@ TEST(Verification, AcceptsWellFormedRepositoryAndReportsEveryLibrary) {
   EXPECT_EQ(verified.state.timestamp_version, 1);
 }
 
-// A static-file HTTP/1.1 server on 127.0.0.1 over one folder: GET /path answers the file (or
-// 404), one request per connection. It stops when destroyed or after `lifetime`.
-class LoopbackFileServer {
- public:
-  LoopbackFileServer(std::filesystem::path root, std::chrono::seconds lifetime) : root_(std::move(root)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 || ::listen(listener_, 8) != 0 ||
-        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      fatal("test server: cannot listen");
-    }
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this, lifetime] { serve(lifetime); });
-  }
-  ~LoopbackFileServer() {
-    stop_ = true;
-    thread_.join();
-    ::close(listener_);
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
-  int requests() const { return requests_; }
-
- private:
-  void serve(std::chrono::seconds lifetime) {
-    auto deadline = std::chrono::steady_clock::now() + lifetime;
-    pollfd poll_fd{listener_, POLLIN, 0};
-    while (!stop_ && std::chrono::steady_clock::now() < deadline) {
-      if (::poll(&poll_fd, 1, 100) <= 0) continue;
-      UniqueFd connection(::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC));
-      if (!connection.valid()) continue;
-      std::string request(4096, '\0');
-      ssize_t got = ::recv(connection.get(), request.data(), request.size(), 0);
-      if (got <= 0) continue;
-      request.resize(static_cast<std::size_t>(got));
-      ++requests_;
-      // "GET /path HTTP/1.1": serve root_/path, refusing anything that climbs out.
-      std::string path = request.substr(4, request.find(' ', 4) - 4);
-      Result<std::string> body = path.find("..") == std::string::npos
-                                     ? read_file(root_ / path.substr(1), std::size_t{64} << 20)
-                                     : Result<std::string>(Error(ErrorCode::refused, "no"));
-      std::string response =
-          body.ok() ? "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body->size()) +
-                          "\r\nConnection: close\r\n\r\n" + *body
-                    : std::string("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-      (void)::send(connection.get(), response.data(), response.size(), MSG_NOSIGNAL);
-    }
-  }
-
-  std::filesystem::path root_;
-  int listener_ = -1;
-  int port_ = 0;
-  std::atomic<int> requests_{0};
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
+// Serves the files under `root` over HTTP: GET /path answers the file, or 404.
+cairn::testing::LoopbackHttpServer serve_folder(const std::filesystem::path& root) {
+  auto handler = [root](int connection, std::string_view request, const std::function<bool()>&) {
+    std::size_t start = request.find(' ') + 1;
+    std::string path(request.substr(start, request.find(' ', start) - start));
+    Result<std::string> body = path.find("..") == std::string::npos
+                                   ? read_file(root / path.substr(1), std::size_t{64} << 20)
+                                   : Result<std::string>(Error(ErrorCode::refused, "no"));
+    cairn::testing::LoopbackHttpServer::send_all(
+        connection, body.ok() ? "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body->size()) +
+                                    "\r\nConnection: close\r\n\r\n" + *body
+                              : "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  };
+  return cairn::testing::LoopbackHttpServer(handler, std::chrono::seconds(30));
+}
 
 TEST(Verification, VerifiesTheSameRepositoryServedOverHttp) {
   TestRepository repo;
   repo.add_library({"http", "1.0.0", {{"tcp", "^1"}}});
   repo.add_library({"tcp", "1.1.0"});
   repo.publish();
-  LoopbackFileServer server(repo.path(), std::chrono::seconds(30));
+  auto server = serve_folder(repo.path());
   Repository repository = must(Repository::open(server.url()));
   VerifyOptions options;
   options.clock = fixed_clock();
