@@ -2,21 +2,13 @@
 # The first commands end to end: --version/--help, hash tree/file, archive create/extract.
 # Usage: cli_foundation_test.sh PATH/TO/cairn
 set -euo pipefail
+# shellcheck source=../support/checks.sh
+source "$(dirname "$0")/../support/checks.sh"
 
 cairn=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-cli-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-failures=0
-passes=0
 
-pass() { passes=$((passes + 1)); echo "ok: $*"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $*"; }
-expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
-  if [ "$2" == "$3" ]; then pass "$1"; else fail "$1: got '$2', expected '$3'"; fi
-}
-expect_contains() { # expect_contains WHAT TEXT PART
-  if [[ $2 == *"$3"* ]]; then pass "$1"; else fail "$1: '$2' does not contain '$3'"; fi
-}
 
 # --- --version, --help, usage errors -------------------------------------------------------
 expect_eq "--version" "$("$cairn" --version)" "cairn 0.1.0"
@@ -91,5 +83,4 @@ if [ -e "$work/evil-out" ]; then fail "hostile archive left $work/evil-out"; els
 leftovers=$(find "$work" -maxdepth 1 -name '.evil-out*' | wc -l)
 expect_eq "no temporary extraction directory left" "$leftovers" "0"
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish_checks

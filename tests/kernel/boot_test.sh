@@ -3,6 +3,8 @@
 # each must end exactly the way it was written to.
 # Usage: boot_test.sh BUILD_DIR
 set -euo pipefail
+# shellcheck source=../support/checks.sh
+source "$(dirname "$0")/../support/checks.sh"
 
 build=$1
 cairn=$build/bin/cairn
@@ -10,13 +12,7 @@ images=$build/images
 solo5=$(cd "$(dirname "$0")/../../.." && pwd)/shared/peers/solo5
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-boot-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-passes=0
-failures=0
 
-pass() { passes=$((passes + 1)); echo "ok: $*"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $*"; }
-expect_eq() { if [ "$2" == "$3" ]; then pass "$1"; else fail "$1: got '$2', expected '$3'"; fi; }
-expect_contains() { if [[ $2 == *"$3"* ]]; then pass "$1"; else fail "$1: '$2' does not contain '$3'"; fi; }
 
 # run NAME [cairn run arguments...]: runs an image, keeping stdout, stderr and the status.
 run() {
@@ -87,5 +83,4 @@ else
   echo "skipped: Solo5 comparison: $solo5/tenders/spt/solo5-spt is missing"
 fi
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish_checks

@@ -5,6 +5,8 @@
 # no ip) or lacks a peer (dnsmasq, ping, socat).
 # Usage: udp_echo_test.sh BUILD_DIR
 set -euo pipefail
+# shellcheck source=../support/checks.sh
+source "$(dirname "$0")/../support/checks.sh"
 
 build=$1
 cairn=$build/bin/cairn
@@ -32,10 +34,6 @@ trap cleanup EXIT
 ip netns add "$namespace" || skip "cannot create a network namespace"
 in_namespace() { ip netns exec "$namespace" "$@"; }
 
-passes=0
-failures=0
-pass() { passes=$((passes + 1)); echo "ok: $*"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $*"; }
 
 ip -n "$namespace" link set lo up
 ip -n "$namespace" tuntap add dev tap0 mode tap
@@ -102,5 +100,4 @@ else
 fi
 stop_echo
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish_checks

@@ -4,6 +4,8 @@
 # Everything happens in a temporary GnuPG home and cache; the user's keyring is never touched.
 # Usage: cli_signing_test.sh PATH/TO/cairn
 set -euo pipefail
+# shellcheck source=../support/checks.sh
+source "$(dirname "$0")/../support/checks.sh"
 
 cairn=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-cli-signing.XXXXXX")
@@ -15,17 +17,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-failures=0
-passes=0
 
-pass() { passes=$((passes + 1)); echo "ok: $*"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $*"; }
-expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
-  if [ "$2" == "$3" ]; then pass "$1"; else fail "$1: got '$2', expected '$3'"; fi
-}
-expect_contains() { # expect_contains WHAT TEXT PART
-  if [[ $2 == *"$3"* ]]; then pass "$1"; else fail "$1: '$2' does not contain '$3'"; fi
-}
 # expect_failure WHAT PART COMMAND...: the command exits 1 and its stderr contains PART.
 expect_failure() {
   local what=$1 part=$2
@@ -146,5 +138,4 @@ expect_failure "pinning a private key" "a private key; pin its public key" \
 expect_failure "no such signing key" "no OpenPGP secret key matches 'nobody@example.org'" \
   "$cairn" sign --key nobody@example.org data
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish_checks

@@ -2,6 +2,8 @@
 # Solo5's own test images run under cairn-spt, unchanged, and through `cairn run`.
 # Usage: solo5_images_test.sh PATH/TO/cairn-spt PATH/TO/cairn SOLO5_PEERS_DIR
 set -euo pipefail
+# shellcheck source=../support/checks.sh
+source "$(dirname "$0")/../support/checks.sh"
 
 tender=$1
 cairn=$2
@@ -13,10 +15,6 @@ fi
 tests=$peers/tests
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-solo5-images.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-failures=0
-passes=0
-pass() { passes=$((passes + 1)); echo "ok: $*"; }
-fail() { failures=$((failures + 1)); echo "FAIL: $*"; }
 
 # spt NAME EXPECTED_STATUS [PATTERN] -- TENDER_ARGS...: runs test_NAME.spt under cairn-spt.
 spt() {
@@ -83,5 +81,4 @@ status=$(run_status "$cairn" run "$tests/test_blk/test_blk.spt" --mem 2 --block:
 if [ "$status" = 0 ] && grep -q SUCCESS "$work/out"; then
   pass "cairn run blk"; else fail "cairn run blk: status $status, $(cat "$work/err")"; fi
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish_checks
