@@ -88,7 +88,13 @@ Result<void> run_sign(const Invocation& invocation, const SignOptions& options) 
   return {};
 }
 
-bool is_envelope(std::string_view content) {
+// A raw Ed25519 signature is 64 arbitrary bytes and may well begin with '{', so the file name
+// decides for those; OpenPGP signatures never begin with '{' (binary packets have the high bit
+// set, armored ones begin with "-----"), so for every other file a leading '{' means DSSE JSON.
+bool is_raw_ed25519(std::string_view path) { return path.ends_with(".ed25519.sig"); }
+
+bool is_envelope(std::string_view path, std::string_view content) {
+  if (is_raw_ed25519(path)) return false;
   std::size_t start = content.find_first_not_of(" \t\r\n");
   return start != std::string_view::npos && content[start] == '{';
 }
@@ -120,7 +126,7 @@ Result<void> run_verify(const Invocation& invocation, const VerifyOptions& optio
     signature_files.push_back(CAIRN_TRY(read_file(path, max_signature_file_size)));
 
   signing::ThresholdReport report;
-  if (is_envelope(signature_files.front())) {
+  if (is_envelope(options.signatures.front(), signature_files.front())) {
     report = CAIRN_TRY(verify_envelope(options, keys, content, signature_files.front()));
   } else {
     if (!options.payload_type.empty()) {
@@ -129,12 +135,11 @@ Result<void> run_verify(const Invocation& invocation, const VerifyOptions& optio
     std::vector<signing::SignatureCheck> checks;
     for (std::size_t i = 0; i < options.signatures.size(); ++i) {
       const std::string& path = options.signatures[i];
-      if (is_envelope(signature_files[i])) {
+      if (is_envelope(path, signature_files[i])) {
         return make_error(ErrorCode::invalid_argument, "{}: a DSSE envelope is verified on its own", path);
       }
       signing::Signature signature;
-      signature.method =
-          path.ends_with(".ed25519.sig") ? signing::SignatureMethod::ed25519 : signing::SignatureMethod::openpgp;
+      signature.method = is_raw_ed25519(path) ? signing::SignatureMethod::ed25519 : signing::SignatureMethod::openpgp;
       signature.bytes = std::move(signature_files[i]);
       for (auto& check : keys.check(content, signature)) {
         if (check.failure) check.failure = std::move(*check.failure).with_context(path);

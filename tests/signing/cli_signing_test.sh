@@ -96,6 +96,21 @@ expect_eq "cairn and openssl make the same (deterministic) signature" "$(cmp -s 
 expect_contains "cairn verifies openssl's signature" \
   "$("$cairn" verify-signature --trust robot.key.pub data openssl.ed25519.sig)" "$robot (ed25519)"
 
+# A raw signature is 64 arbitrary bytes; one that begins with '{' is still a signature, not a
+# DSSE envelope. RFC 8032's first test key signs this message with a leading 0x7b.
+cat >rfc8032.key <<'PEM'
+-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g
+-----END PRIVATE KEY-----
+PEM
+chmod 600 rfc8032.key
+openssl pkey -in rfc8032.key -pubout -out rfc8032.key.pub
+printf 'signed payload 15\n' >brace
+"$cairn" sign --key rfc8032.key brace >/dev/null
+expect_eq "this signature begins with '{'" "$(head -c 1 brace.ed25519.sig)" "{"
+expect_contains "a raw signature that begins with '{' verifies" \
+  "$("$cairn" verify-signature --trust rfc8032.key.pub brace brace.ed25519.sig)" "good: 1 of 1"
+
 # --- thresholds and DSSE ---------------------------------------------------------------------
 expect_contains "two detached signatures meet a threshold of two" \
   "$("$cairn" verify-signature --trust alice.asc --trust robot.key.pub --threshold 2 data data.sig data.ed25519.sig)" \
