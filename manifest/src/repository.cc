@@ -4,10 +4,9 @@
 #include "cairn/core/file.h"
 #include "cairn/manifest/tree.h"
 
-#include <curl/curl.h>
+#include "curl_library.h"
 
 #include <memory>
-#include <mutex>
 
 namespace cairn::manifest {
 
@@ -15,13 +14,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void initialize_curl() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 struct CurlDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+  decltype(&curl_easy_cleanup) cleanup;
+  void operator()(CURL* handle) const { cleanup(handle); }
 };
 using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
 
@@ -53,29 +48,29 @@ std::size_t write_callback(char* data, std::size_t size, std::size_t count, void
 }
 
 Result<void> transfer(std::string_view url, Sink& sink, const TransferLimits& limits) {
-  initialize_curl();
-  CurlHandle curl(curl_easy_init());
+  const CurlLibrary& library = *CAIRN_TRY(curl_library());
+  CurlHandle curl(library.easy_init(), CurlDeleter{library.easy_cleanup});
   if (!curl) return make_error(ErrorCode::internal, "curl_easy_init failed");
   std::string url_text(url);
   char error_buffer[CURL_ERROR_SIZE] = {};
   CURL* handle = curl.get();
-  curl_easy_setopt(handle, CURLOPT_URL, url_text.c_str());
-  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https,file");
-  curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(handle, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(handle, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_callback);
-  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(sink.max_size));
-  curl_easy_setopt(handle, CURLOPT_TIMEOUT, static_cast<long>(limits.total_timeout.count()));
-  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 30L);
-  curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(limits.low_speed_bytes_per_second));
-  curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, static_cast<long>(limits.low_speed_window.count()));
-  curl_easy_setopt(handle, CURLOPT_USERAGENT, "cairn");
-  CURLcode code = curl_easy_perform(handle);
+  library.easy_setopt(handle, CURLOPT_URL, url_text.c_str());
+  library.easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https,file");
+  library.easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  library.easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 1L);
+  library.easy_setopt(handle, CURLOPT_MAXREDIRS, 5L);
+  library.easy_setopt(handle, CURLOPT_FAILONERROR, 1L);
+  library.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  library.easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
+  library.easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_callback);
+  library.easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
+  library.easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(sink.max_size));
+  library.easy_setopt(handle, CURLOPT_TIMEOUT, static_cast<long>(limits.total_timeout.count()));
+  library.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 30L);
+  library.easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(limits.low_speed_bytes_per_second));
+  library.easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, static_cast<long>(limits.low_speed_window.count()));
+  library.easy_setopt(handle, CURLOPT_USERAGENT, "cairn");
+  CURLcode code = library.easy_perform(handle);
   if (code == CURLE_OK) return {};
   if (sink.over_limit || code == CURLE_FILESIZE_EXCEEDED) {
     return make_error(ErrorCode::limit_exceeded, "{}: larger than its limit of {} bytes (endless data?)", url,
@@ -89,9 +84,9 @@ Result<void> transfer(std::string_view url, Sink& sink, const TransferLimits& li
   }
   if (sink.write_failed) return make_error(ErrorCode::io, "{}: writing the download failed", url);
   long status = 0;
-  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+  library.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
   if (status == 404 || code == CURLE_FILE_COULDNT_READ_FILE) return make_error(ErrorCode::not_found, "{}: not found", url);
-  return make_error(ErrorCode::io, "{}: {}", url, error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code));
+  return make_error(ErrorCode::io, "{}: {}", url, error_buffer[0] != '\0' ? error_buffer : library.easy_strerror(code));
 }
 
 bool has_scheme(std::string_view text) { return text.find("://") != std::string_view::npos; }
