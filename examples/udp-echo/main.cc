@@ -89,10 +89,24 @@ bool configure(cairn::Arguments arguments, net::netstack::Config& config) {
 sched::Task<void> report_addresses(net::Stack& stack, bool dhcp) {
   for (;;) {
     net::netstack::Event event = co_await stack.next_event();
-    if (event.kind == net::netstack::Event::Kind::address_acquired) {
-      print_address("udp-echo: ", event.address, dhcp ? " via DHCP\n" : " static\n");
-    } else {
-      print_address("udp-echo: lost ", event.address, "\n");
+    switch (event.kind) {
+      case net::netstack::Event::Kind::address_acquired:
+        print_address("udp-echo: ", event.address, dhcp ? " via DHCP\n" : " static\n");
+        break;
+      case net::netstack::Event::Kind::address_lost: print_address("udp-echo: lost ", event.address, "\n"); break;
+      case net::netstack::Event::Kind::address_conflict: {
+        uint32_t a = event.address.address.value;
+        char mac[3 * cairn::protocols::MacAddress::size] = {};
+        for (size_t i = 0; i < cairn::protocols::MacAddress::size; ++i) {
+          uint8_t byte = event.conflicting_mac.bytes[i];
+          mac[3 * i] = "0123456789abcdef"[byte >> 4];
+          mac[3 * i + 1] = "0123456789abcdef"[byte & 15];
+          mac[3 * i + 2] = i + 1 < cairn::protocols::MacAddress::size ? ':' : '\0';
+        }
+        print("udp-echo: {}.{}.{}.{} is in use by {}; declined it\n", a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255,
+              static_cast<const char*>(mac));
+        break;
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # examples/udp-echo end to end through a tap device, inside a network namespace this test makes
-# (and deletes on exit, even on failure): a lease from dnsmasq, ping, a UDP datagram echoed,
-# then a static address with ping. Skips when it cannot make a tap (not root, no /dev/net/tun,
+# (and deletes on exit, even on failure): a lease from dnsmasq, ping, a UDP datagram echoed; an
+# offered address that another host already has, declined; then a static address with ping. Skips when it cannot make a tap (not root, no /dev/net/tun,
 # no ip) or lacks a peer (dnsmasq, ping, socat).
 # Usage: udp_echo_test.sh BUILD_DIR
 set -euo pipefail
@@ -66,7 +66,7 @@ stop_echo() {
 # --- DHCP ----------------------------------------------------------------------------------
 setsid ip netns exec "$namespace" "$dnsmasq" --no-daemon --no-ping --port=0 --interface=tap0 --bind-interfaces \
   --dhcp-range=10.0.0.50,10.0.0.60,12h --dhcp-leasefile="$work/leases" --pid-file="$work/dnsmasq.pid" \
-  --conf-file=/dev/null >"$work/dnsmasq.log" 2>&1 &
+  --conf-file=/dev/null --log-facility=- >"$work/dnsmasq.log" 2>&1 &
 pids+=($!)
 
 if start_echo dhcp; then
@@ -88,6 +88,37 @@ else
   fail "udp-echo printed no address within 5 s: $(cat "$work/dhcp.out" "$work/dhcp.err")"
 fi
 stop_echo
+
+# --- an offered address that is in use ----------------------------------------------------
+# Every address dnsmasq (--no-ping) may offer is also on tap0, so the namespace's kernel answers
+# the image's ARP probe for it: the image must decline it, and dnsmasq must take the DECLINE.
+tap_mac=$(ip -n "$namespace" link show tap0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+for i in $(seq 50 60); do ip -n "$namespace" addr add "10.0.0.$i/32" dev tap0; done
+setsid ip netns exec "$namespace" "$cairn" run "$image" --mem 8 --net:service0=tap0 >"$work/conflict.out" 2>"$work/conflict.err" &
+pids+=($!)
+declined=
+for _ in $(seq 50); do
+  declined=$(sed -n 's|^udp-echo: \([0-9.]*\) is in use by \([0-9a-f:]*\); declined it$|\1 \2|p' "$work/conflict.out")
+  [ -n "$declined" ] && break
+  sleep 0.1
+done
+if [ -n "$declined" ]; then
+  read -r declined_address holder <<<"$declined"
+  pass "udp-echo declined $declined_address, in use by $holder"
+  expect_eq "the address is in use by tap0's MAC" "$holder" "$tap_mac"
+  for _ in $(seq 20); do grep -q "DHCPDECLINE(tap0) $declined_address " "$work/dnsmasq.log" && break; sleep 0.1; done
+  expect_contains "dnsmasq received the DECLINE" "$(grep DHCPDECLINE "$work/dnsmasq.log" || true)" \
+    "DHCPDECLINE(tap0) $declined_address "
+  if grep -q "via DHCP$" "$work/conflict.out"; then
+    fail "it used an address before declining: $(cat "$work/conflict.out")"
+  else
+    pass "it never used the declined address"
+  fi
+else
+  fail "udp-echo declined nothing within 5 s: $(cat "$work/conflict.out" "$work/conflict.err")"
+fi
+stop_echo
+for i in $(seq 50 60); do ip -n "$namespace" addr del "10.0.0.$i/32" dev tap0; done
 
 # --- a static address --------------------------------------------------------------------
 if start_echo static --ipv4 10.0.0.2/24; then

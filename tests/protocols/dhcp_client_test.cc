@@ -1,7 +1,9 @@
-// The DHCP client through whole leases: DISCOVER, OFFER, REQUEST, ACK, renewal at T1, rebinding
-// at T2, expiry, NAKs, retransmissions, and servers that misbehave.
+// The DHCP client through whole leases: DISCOVER, OFFER, REQUEST, ACK, the ARP probes and DECLINE,
+// renewal at T1, rebinding at T2, expiry, NAKs, retransmissions, and servers that misbehave.
 #include <cairn/protocols/dhcp/client.h>
 #include <gtest/gtest.h>
+
+#include <vector>
 
 #include "packet_builder.h"
 
@@ -51,6 +53,23 @@ class DhcpClientTest : public ::testing::Test {
   }
   void receive(const testing::DhcpReply& reply, Time now) { client.input(view(testing::dhcp_reply(reply)), now); }
 
+  // After an ACK at `acked` while requesting: two ARP probes for the address, 500 ms apart, no
+  // answer, and the lease is taken 500 ms after the second.
+  static void probe_unanswered(Client& probing, Time acked) {
+    ASSERT_EQ(probing.state(), State::checking);
+    Ipv4Address probed;
+    ASSERT_TRUE(probing.take_probe(probed));
+    EXPECT_EQ(probed, offered);
+    EXPECT_EQ(probing.next_deadline(), acked + milliseconds(500));
+    probing.on_timer(acked + milliseconds(500));
+    ASSERT_TRUE(probing.take_probe(probed));
+    EXPECT_FALSE(probing.take_probe(probed));
+    EXPECT_EQ(probing.state(), State::checking);
+    probing.on_timer(acked + seconds(1));
+    EXPECT_FALSE(probing.take_probe(probed));
+    ASSERT_EQ(probing.state(), State::bound);
+  }
+
   // Runs DISCOVER -> OFFER -> REQUEST -> ACK at `start` with a one-hour lease.
   void bind(uint32_t lease_time = 3600) {
     client.start(start);
@@ -60,7 +79,7 @@ class DhcpClientTest : public ::testing::Test {
     testing::DhcpReply ack = reply_to(request, 5);
     ack.lease_time = lease_time;
     receive(ack, start);
-    ASSERT_EQ(client.state(), State::bound);
+    probe_unanswered(client, start);
     ASSERT_EQ(client.take_event(), Event::acquired);
   }
 
@@ -281,6 +300,7 @@ TEST_F(DhcpClientTest, TakesTheServersT1AndT2OnlyWhenTheyAreConsistent) {
   ack.renewal_time = 600;
   ack.rebinding_time = 1200;
   receive(ack, start);
+  probe_unanswered(client, start);
   EXPECT_EQ(client.lease().renew_at, start + seconds(600));
   EXPECT_EQ(client.lease().rebind_at, start + seconds(1200));
 
@@ -295,6 +315,7 @@ TEST_F(DhcpClientTest, TakesTheServersT1AndT2OnlyWhenTheyAreConsistent) {
   inconsistent.renewal_time = 3000;  // T1 after T2: both fall back to the defaults
   inconsistent.rebinding_time = 2000;
   fresh.input(view(testing::dhcp_reply(inconsistent)), start);
+  probe_unanswered(fresh, start);
   EXPECT_EQ(fresh.lease().renew_at, start + seconds(1800));
   EXPECT_EQ(fresh.lease().rebind_at, start + seconds(3150));
 }
@@ -348,7 +369,119 @@ TEST_F(DhcpClientTest, FallsBackToTheClassfulMaskWhenTheServerNamesNone) {
   testing::DhcpReply ack = reply_to(sent(), 5);
   ack.subnet_mask = Ipv4Address::any();
   receive(ack, start);
+  probe_unanswered(client, start);
   EXPECT_EQ(client.lease().netmask, Ipv4Address::of(255, 0, 0, 0));  // 10/8
+}
+
+// ---- Probing the acknowledged address (RFC 2131 3.1.5, RFC 5227 2.1.1) ----------------------------
+
+// The option codes of a written message, in order.
+std::vector<uint8_t> option_codes(const Bytes& message) {
+  std::vector<uint8_t> codes;
+  for (size_t at = fixed_size + 4; at < message.size() && message[at] != option::end;) {
+    if (message[at] == option::pad) {
+      ++at;
+      continue;
+    }
+    codes.push_back(message[at]);
+    at += 2 + message.at(at + 1);
+  }
+  return codes;
+}
+
+TEST_F(DhcpClientTest, TakesTheAddressOnlyAfterTheProbesGoUnanswered) {
+  client.start(start);
+  receive(reply_to(sent(), 2), start);
+  receive(reply_to(sent(), 5), start + seconds(2));
+  EXPECT_FALSE(client.has_lease());
+  EXPECT_EQ(client.take_event(), Event::none);  // not yet usable
+  EXPECT_EQ(client.probing(), offered);
+  EXPECT_TRUE(sent_nothing());  // probes are ARP, not DHCP
+  probe_unanswered(client, start + seconds(2));
+  EXPECT_EQ(client.take_event(), Event::acquired);
+  EXPECT_EQ(client.probing(), Ipv4Address::any());
+  // The lease counts from the ACK, not from the end of probing.
+  EXPECT_EQ(client.lease().expires, start + seconds(2) + seconds(3600));
+}
+
+TEST_F(DhcpClientTest, DeclinesAnAddressAnotherHostUsesAndStartsOverTenSecondsLater) {
+  client.start(start);
+  Message discover = sent();
+  receive(reply_to(discover, 2), start);
+  receive(reply_to(sent(), 5), start);
+  Ipv4Address probed;
+  ASSERT_TRUE(client.take_probe(probed));
+  Time answered = start + milliseconds(3);
+  client.conflict(offered, answered);
+
+  Transmission transmission;
+  Message decline = sent(&transmission);
+  EXPECT_EQ(decline.type, MessageType::decline);
+  EXPECT_EQ(decline.transaction_id, discover.transaction_id);
+  EXPECT_EQ(decline.requested_address, offered);
+  EXPECT_EQ(decline.server_identifier, server);
+  EXPECT_TRUE(decline.client_address.is_any());
+  EXPECT_EQ(decline.seconds, 0);
+  EXPECT_TRUE(transmission.source.is_any());
+  EXPECT_TRUE(transmission.destination.is_broadcast());
+  // RFC 2131 table 5: no parameter request list, no host name in a DECLINE.
+  EXPECT_EQ(option_codes(last_sent), (std::vector<uint8_t>{option::message_type, option::client_identifier,
+                                                           option::requested_address, option::server_identifier}));
+
+  EXPECT_EQ(client.take_event(), Event::declined);
+  EXPECT_EQ(client.declined(), offered);
+  EXPECT_EQ(client.state(), State::init);
+  EXPECT_FALSE(client.has_lease());
+  EXPECT_FALSE(client.take_probe(probed));
+  EXPECT_EQ(client.next_deadline(), answered + seconds(10));
+  client.on_timer(answered + seconds(10) - 1);
+  EXPECT_TRUE(sent_nothing());
+  client.on_timer(answered + seconds(10));
+  EXPECT_EQ(client.state(), State::selecting);
+  Message again = sent();
+  EXPECT_EQ(again.type, MessageType::discover);
+  EXPECT_NE(again.transaction_id, discover.transaction_id);
+}
+
+TEST_F(DhcpClientTest, IgnoresConflictsForOtherAddressesAndOutsideProbing) {
+  client.start(start);
+  receive(reply_to(sent(), 2), start);
+  receive(reply_to(sent(), 5), start);
+  client.conflict(Ipv4Address::of(10, 0, 0, 51), start);
+  EXPECT_EQ(client.state(), State::checking);
+  EXPECT_TRUE(sent_nothing());
+  probe_unanswered(client, start);
+  EXPECT_EQ(client.take_event(), Event::acquired);
+  client.conflict(offered, start + seconds(5));  // bound: no longer probing
+  EXPECT_EQ(client.state(), State::bound);
+  EXPECT_TRUE(sent_nothing());
+  EXPECT_EQ(client.take_event(), Event::none);
+}
+
+TEST_F(DhcpClientTest, WithoutProbesTheAckBindsAtOnce) {
+  Client::Settings settings;
+  settings.conflict_probes = 0;
+  Client unprobed{mac, 42, counters, settings};
+  unprobed.start(start);
+  Transmission transmission;
+  ASSERT_TRUE(unprobed.take_transmission(transmission));
+  unprobed.input(view(testing::dhcp_reply(reply_to(parse(transmission.message).value(), 2))), start);
+  ASSERT_TRUE(unprobed.take_transmission(transmission));
+  unprobed.input(view(testing::dhcp_reply(reply_to(parse(transmission.message).value(), 5))), start);
+  EXPECT_EQ(unprobed.state(), State::bound);
+  EXPECT_EQ(unprobed.take_event(), Event::acquired);
+  Ipv4Address probed;
+  EXPECT_FALSE(unprobed.take_probe(probed));
+}
+
+TEST_F(DhcpClientTest, ARepeatedAckWhileProbingIsNotTaken) {
+  client.start(start);
+  receive(reply_to(sent(), 2), start);
+  Message request = sent();
+  receive(reply_to(request, 5), start);
+  receive(reply_to(request, 5), start + milliseconds(100));
+  EXPECT_EQ(client.state(), State::checking);
+  EXPECT_EQ(counters.dropped(Error::unexpected), 1u);
 }
 
 }  // namespace

@@ -574,6 +574,21 @@ class DhcpServer {
   uint32_t lease_time = 600;
 };
 
+// After the ACK at `acked`: the two ARP probes for the address go unanswered, and one second
+// later the interface takes it. Returns the probes.
+std::vector<arp::Packet> probe_unanswered(Interface& net, Time acked) {
+  std::vector<arp::Packet> probes;
+  EXPECT_EQ(net.dhcp_state(), dhcp::State::checking);
+  EXPECT_FALSE(net.configured());
+  for (const Bytes& frame : drain(net)) probes.push_back(parse_arp_frame(frame));
+  net.on_timer(acked + milliseconds(500));
+  for (const Bytes& frame : drain(net)) probes.push_back(parse_arp_frame(frame));
+  EXPECT_FALSE(net.configured());
+  net.on_timer(acked + seconds(1));
+  EXPECT_EQ(net.dhcp_state(), dhcp::State::bound);
+  return probes;
+}
+
 TEST(InterfaceDhcpTest, AcquiresRenewsAndLosesALease) {
   Config config;
   config.mac = own_mac;
@@ -602,6 +617,15 @@ TEST(InterfaceDhcpTest, AcquiresRenewsAndLosesALease) {
   EXPECT_EQ(request.type, dhcp::MessageType::request);
 
   net.input(view(server.reply(request, 5)), now);
+  std::vector<arp::Packet> probes = probe_unanswered(net, now);
+  ASSERT_EQ(probes.size(), 2u);
+  for (const arp::Packet& probe : probes) {  // RFC 5227 2.1.1: sender 0.0.0.0, target the address
+    EXPECT_EQ(probe.operation, arp::Operation::request);
+    EXPECT_EQ(probe.sender_mac, own_mac);
+    EXPECT_TRUE(probe.sender_address.is_any());
+    EXPECT_EQ(probe.target_mac, MacAddress());
+    EXPECT_EQ(probe.target_address, DhcpServer::offered);
+  }
   EXPECT_TRUE(net.configured());
   EXPECT_EQ(net.address().address, DhcpServer::offered);
   EXPECT_EQ(net.address().gateway, DhcpServer::address);
@@ -681,6 +705,7 @@ TEST(InterfaceDhcpTest, ANakWhileRenewingLosesTheAddress) {
   net.input(view(server.reply(message, 2)), start);
   ASSERT_TRUE(DhcpServer::parse_dhcp(drain(net).at(0), message));
   net.input(view(server.reply(message, 5)), start);
+  probe_unanswered(net, start);
   ASSERT_TRUE(net.configured());
   // Skip the unicast renewal: at T2 the REQUEST is broadcast.
   net.on_timer(start + seconds(525));
@@ -695,6 +720,90 @@ TEST(InterfaceDhcpTest, ANakWhileRenewingLosesTheAddress) {
   EXPECT_EQ(event.kind, Event::Kind::address_acquired);
   ASSERT_TRUE(net.next_event(event));
   EXPECT_EQ(event.kind, Event::Kind::address_lost);
+}
+
+// Runs DISCOVER, OFFER, REQUEST and ACK at `start`; leaves the interface probing the address.
+void acknowledge(Interface& net, const DhcpServer& server) {
+  net.start(start);
+  dhcp::Message message;
+  ASSERT_TRUE(DhcpServer::parse_dhcp(drain(net).at(0), message));
+  net.input(view(server.reply(message, 2)), start);
+  ASSERT_TRUE(DhcpServer::parse_dhcp(drain(net).at(0), message));
+  net.input(view(server.reply(message, 5)), start);
+  ASSERT_EQ(net.dhcp_state(), dhcp::State::checking);
+  drain(net);  // the first probe
+}
+
+Bytes arp_frame(uint16_t operation, const MacAddress& sender_mac, Ipv4Address sender, Ipv4Address target) {
+  return testing::ethernet_frame(MacAddress::broadcast(), sender_mac, ethernet::ether_type::arp,
+                                 testing::arp_packet(operation, sender_mac, sender, MacAddress(), target));
+}
+
+TEST(InterfaceDhcpTest, DeclinesAnAddressAnotherHostAnswersForAndDiscoversAgainLater) {
+  Config config;
+  config.mac = own_mac;
+  Interface net(config);
+  DhcpServer server;
+  acknowledge(net, server);
+  // The host that has the address answers the probe.
+  net.input(
+      view(testing::ethernet_frame(own_mac, peer_mac, ethernet::ether_type::arp,
+                                   testing::arp_packet(2, peer_mac, DhcpServer::offered, own_mac, Ipv4Address::any()))),
+      start + milliseconds(1));
+  EXPECT_FALSE(net.configured());
+  std::vector<Bytes> frames = drain(net);
+  ASSERT_EQ(frames.size(), 1u);
+  dhcp::Message decline;
+  Ipv4Address destination;
+  ASSERT_TRUE(DhcpServer::parse_dhcp(frames[0], decline, &destination));
+  EXPECT_EQ(decline.type, dhcp::MessageType::decline);
+  EXPECT_EQ(decline.requested_address, DhcpServer::offered);
+  EXPECT_EQ(decline.server_identifier, DhcpServer::address);
+  EXPECT_TRUE(destination.is_broadcast());
+  EXPECT_TRUE(parse_ipv4_frame(frames[0]).packet.header.source.is_any());
+  Event event;
+  ASSERT_TRUE(net.next_event(event));
+  EXPECT_EQ(event.kind, Event::Kind::address_conflict);
+  EXPECT_EQ(event.address.address, DhcpServer::offered);
+  EXPECT_EQ(event.conflicting_mac, peer_mac);
+  EXPECT_FALSE(net.next_event(event));
+  EXPECT_EQ(net.arp().cached_bindings(start), 0u);  // nothing learned from the conflict
+
+  // Ten seconds later it starts over.
+  EXPECT_EQ(net.next_deadline(), start + milliseconds(1) + seconds(10));
+  net.on_timer(start + milliseconds(1) + seconds(10));
+  dhcp::Message discover;
+  ASSERT_TRUE(DhcpServer::parse_dhcp(drain(net).at(0), discover));
+  EXPECT_EQ(discover.type, dhcp::MessageType::discover);
+}
+
+TEST(InterfaceDhcpTest, AnotherHostProbingForTheSameAddressIsAConflictToo) {
+  Config config;
+  config.mac = own_mac;
+  Interface net(config);
+  DhcpServer server;
+  acknowledge(net, server);
+  net.input(view(arp_frame(1, peer_mac, Ipv4Address::any(), DhcpServer::offered)), start + milliseconds(2));
+  EXPECT_EQ(net.dhcp_state(), dhcp::State::init);
+  Event event;
+  ASSERT_TRUE(net.next_event(event));
+  EXPECT_EQ(event.kind, Event::Kind::address_conflict);
+}
+
+TEST(InterfaceDhcpTest, OwnProbesAndOtherAddressesAreNoConflict) {
+  Config config;
+  config.mac = own_mac;
+  Interface net(config);
+  DhcpServer server;
+  acknowledge(net, server);
+  net.input(view(arp_frame(1, own_mac, Ipv4Address::any(), DhcpServer::offered)), start);  // our own, echoed
+  net.input(view(arp_frame(1, peer_mac, peer, Ipv4Address::of(10, 0, 0, 9))), start);      // someone else's
+  net.input(view(arp_frame(2, peer_mac, peer, DhcpServer::offered)), start);               // names it as target only
+  EXPECT_EQ(net.dhcp_state(), dhcp::State::checking);
+  Event event;
+  EXPECT_FALSE(net.next_event(event));
+  probe_unanswered(net, start);
+  EXPECT_TRUE(net.configured());
 }
 
 // ---- A DHCP exchange captured from dnsmasq ---------------------------------------------------------
@@ -761,6 +870,7 @@ TEST(CapturedDnsmasqTest, TheClientTakesTheLeaseAndRenewsIt) {
   ASSERT_TRUE(DhcpServer::parse_dhcp(drain(net).at(0), message));
   ASSERT_EQ(message.type, dhcp::MessageType::request);
   net.input(view(with_transaction(captured("dnsmasq-ack.frame"), message.transaction_id)), start);
+  probe_unanswered(net, start);
   ASSERT_TRUE(net.configured());
   EXPECT_EQ(net.address().address, leased);
   EXPECT_EQ(net.address().gateway, server);

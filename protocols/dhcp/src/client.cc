@@ -8,6 +8,7 @@ const char* describe(State state) {
     case State::init: return "init";
     case State::selecting: return "selecting";
     case State::requesting: return "requesting";
+    case State::checking: return "checking";
     case State::bound: return "bound";
     case State::renewing: return "renewing";
     case State::rebinding: return "rebinding";
@@ -60,7 +61,13 @@ void Client::send(MessageType type, Time now) {
   request.hostname = settings_.hostname;
   transmission_.source = Ipv4Address::any();
   transmission_.destination = Ipv4Address::broadcast();
-  if (state_ == State::selecting || state_ == State::requesting) {
+  if (type == MessageType::decline) {
+    // RFC 2131 table 5: the declined address and the server, nothing else; no reply comes.
+    request.seconds = 0;
+    request.hostname = nullptr;
+    request.requested_address = candidate_.address;
+    request.server_identifier = candidate_.server;
+  } else if (state_ == State::selecting || state_ == State::requesting) {
     request.broadcast_flag = true;  // no address yet to receive a unicast reply on
     if (state_ == State::requesting) {
       request.requested_address = offered_address_;
@@ -118,10 +125,9 @@ void Client::lose_lease(Time now) {
   begin_selecting(now);
 }
 
-bool Client::accept_lease(const Message& ack, Time now) {
+bool Client::make_lease(const Message& ack, Time now, Lease& lease) const {
   const Ipv4Address address = ack.your_address;
   if (!address.is_unicast() || !ack.has_lease_time || ack.lease_time == 0) return false;
-  Lease lease;
   lease.address = address;
   lease.netmask = ack.has_subnet_mask && contiguous(ack.subnet_mask) && ack.subnet_mask.value != 0
                       ? ack.subnet_mask
@@ -153,14 +159,42 @@ bool Client::accept_lease(const Message& ack, Time now) {
     lease.rebind_at = later(now, seconds(t2));
     lease.expires = later(now, seconds(total));
   }
-  bool address_changed = has_lease() && lease_.address != address;
+  return true;
+}
+
+// Takes `lease` (its times still count from the ACK, however long the probing took).
+void Client::bind(const Lease& lease) {
+  bool address_changed = has_lease() && lease_.address != lease.address;
   bool renewal = has_lease() && !address_changed;
   if (address_changed) post(Event::lost);
   lease_ = lease;
   state_ = State::bound;
   retransmit_at_ = never;
   post(renewal ? Event::renewed : Event::acquired);
+}
+
+void Client::send_probe(Time now) {
+  probe_ready_ = true;
+  ++probes_sent_;
+  retransmit_at_ = later(now, settings_.probe_interval);
+}
+
+bool Client::take_probe(Ipv4Address& address) {
+  if (!probe_ready_) return false;
+  probe_ready_ = false;
+  address = candidate_.address;
   return true;
+}
+
+void Client::conflict(Ipv4Address address, Time now) {
+  if (state_ != State::checking || address != candidate_.address) return;
+  send(MessageType::decline, now);
+  declined_ = candidate_.address;
+  candidate_ = Lease();
+  probe_ready_ = false;
+  state_ = State::init;
+  retransmit_at_ = later(now, settings_.decline_backoff);  // then DISCOVER again (on_timer)
+  post(Event::declined);
 }
 
 void Client::input(ByteView bytes, Time now) {
@@ -196,11 +230,20 @@ void Client::input(ByteView bytes, Time now) {
     case MessageType::ack:
       if ((state_ == State::requesting || state_ == State::renewing || state_ == State::rebinding) &&
           from_chosen_server) {
-        taken = accept_lease(message, now);
-        if (!taken) {
+        Lease lease;
+        if (!make_lease(message, now, lease)) {
           counters_.drop(Error::bad_format);
           return;
         }
+        if (state_ == State::requesting && settings_.conflict_probes > 0) {
+          candidate_ = lease;
+          state_ = State::checking;
+          probes_sent_ = 0;
+          send_probe(now);
+        } else {
+          bind(lease);
+        }
+        taken = true;
       }
       break;
     case MessageType::nak:
@@ -248,6 +291,17 @@ void Client::on_timer(Time now) {
   }
   if (now < retransmit_at_) return;
   switch (state_) {
+    case State::init:  // a declined address's back-off is over
+      if (retransmit_at_ != never) begin_selecting(now);
+      break;
+    case State::checking:
+      if (probes_sent_ < settings_.conflict_probes) {
+        send_probe(now);
+      } else {
+        bind(candidate_);  // nobody answered
+        candidate_ = Lease();
+      }
+      break;
     case State::selecting:
       send(MessageType::discover, now);
       arm_backoff(now);
@@ -268,16 +322,16 @@ void Client::on_timer(Time now) {
       send(MessageType::request, now);
       arm_lease_retransmission(now, lease_.expires);
       break;
-    case State::init:
     case State::bound: break;
   }
 }
 
 Time Client::next_deadline() const {
   switch (state_) {
-    case State::init: return never;
+    case State::init:
     case State::selecting:
-    case State::requesting: return retransmit_at_;
+    case State::requesting:
+    case State::checking: return retransmit_at_;
     case State::bound: return earliest(lease_.renew_at, earliest(lease_.rebind_at, lease_.expires));
     case State::renewing: return earliest(retransmit_at_, earliest(lease_.rebind_at, lease_.expires));
     case State::rebinding: return earliest(retransmit_at_, lease_.expires);

@@ -121,14 +121,16 @@ size_t write(uint8_t* out, const Request& request) {
   put(option::client_identifier, client_identifier, sizeof client_identifier);
   if (!request.requested_address.is_any()) put_address(option::requested_address, request.requested_address);
   if (!request.server_identifier.is_any()) put_address(option::server_identifier, request.server_identifier);
-  if (request.hostname != nullptr) {
+  // DECLINE and RELEASE carry no wishes (RFC 2131 table 5: no host name, no parameter list).
+  const bool wants_reply = request.type != MessageType::decline && request.type != MessageType::release;
+  if (request.hostname != nullptr && wants_reply) {
     size_t size = __builtin_strlen(request.hostname);
     if (size > 63) size = 63;
     if (size != 0) put(option::hostname, reinterpret_cast<const uint8_t*>(request.hostname), size);
   }
   static constexpr uint8_t wanted[] = {option::subnet_mask, option::router,       option::dns_servers,
                                        option::lease_time,  option::renewal_time, option::rebinding_time};
-  put(option::parameter_request_list, wanted, sizeof wanted);
+  if (wants_reply) put(option::parameter_request_list, wanted, sizeof wanted);
   *next++ = option::end;
 
   size_t size = static_cast<size_t>(next - out);

@@ -103,11 +103,31 @@ void Interface::input(ByteView bytes, Time now) {
   }
 }
 
+// While DHCP probes an acknowledged address: another host answering for it, announcing it, or
+// probing for it at the same time (RFC 5227 2.1.1).
+bool Interface::claims_probed_address(const arp::Packet& packet) const {
+  const Ipv4Address probed = dhcp_.probing();
+  if (probed.is_any() || packet.sender_mac == mac_) return false;
+  return packet.sender_address == probed ||
+         (packet.sender_address.is_any() && packet.operation == arp::Operation::request &&
+          packet.target_address == probed);
+}
+
 void Interface::handle_arp(ByteView payload, Time now) {
   ++stats_.arp.received;
   Result<arp::Packet> packet = arp::parse(payload);
   if (!packet) {
     stats_.arp.drop(packet.error());
+    return;
+  }
+  if (use_dhcp_ && claims_probed_address(packet.value())) {
+    Event event;
+    event.kind = Event::Kind::address_conflict;
+    event.address.address = dhcp_.probing();
+    event.conflicting_mac = packet->sender_mac;
+    post(event);
+    dhcp_.conflict(dhcp_.probing(), now);
+    run_dhcp(now);
     return;
   }
   arp::Packet reply;
@@ -395,8 +415,12 @@ void Interface::run_dhcp(Time now) {
         break;
       }
       case dhcp::Event::lost: set_address(ipv4::Config(), nullptr); break;
+      case dhcp::Event::declined:  // handle_arp() posted address_conflict
       case dhcp::Event::none: break;
     }
+  }
+  for (Ipv4Address probed; dhcp_.take_probe(probed);) {
+    send_arp(arp::request(mac_, Ipv4Address::any(), probed), MacAddress::broadcast());
   }
   dhcp::Transmission transmission;
   while (dhcp_.take_transmission(transmission)) {

@@ -101,7 +101,8 @@ struct Request {
 };
 
 // Writes `request` at `out` (at least max_written_size bytes), padded to min_message_size; returns
-// its size. The parameter request list asks for subnet mask, router, DNS servers, lease, T1, T2.
+// its size. The parameter request list asks for subnet mask, router, DNS servers, lease, T1, T2;
+// DECLINE and RELEASE carry neither it nor the host name.
 size_t write(uint8_t* out, const Request& request);
 
 }  // namespace cairn::protocols::dhcp

@@ -69,9 +69,11 @@ struct Stats {
 };
 
 struct Event {
-  enum class Kind : uint8_t { address_acquired, address_lost };
+  // address_conflict: DHCP offered an address another host answers ARP for; it was declined.
+  enum class Kind : uint8_t { address_acquired, address_lost, address_conflict };
   Kind kind = Kind::address_acquired;
-  ipv4::Config address;  // the new configuration; the old one for address_lost
+  ipv4::Config address;        // the new configuration; the old one for address_lost; the declined one
+  MacAddress conflicting_mac;  // address_conflict: the other host
   Ipv4Address dns_servers[dhcp::max_dns_servers];
   uint8_t dns_server_count = 0;
 };
@@ -126,6 +128,7 @@ class Interface {
   static constexpr size_t slot_size = 1536;
 
   void handle_arp(ByteView payload, Time now);
+  bool claims_probed_address(const arp::Packet& packet) const;
   void handle_ipv4(ByteView payload, Time now);
   void handle_icmp(const ipv4::Packet& packet, ByteView message, bool broadcast, Time now);
   void handle_udp(const ipv4::Packet& packet, ByteView datagram, bool broadcast, bool reassembled, Time now);
