@@ -140,7 +140,7 @@ inline DeviceAwaiter wait_readable(solo5_handle_t device) { return DeviceAwaiter
 class DeviceOrDeadlineAwaiter {
  public:
   DeviceOrDeadlineAwaiter(solo5_handle_t device, Time deadline) : device_(device) { timer_.deadline = deadline; }
-  bool await_ready() const { return timer_.deadline <= now(); }
+  bool await_ready() const { return timer_.deadline != UINT64_MAX && timer_.deadline <= now(); }
   void await_suspend(std::coroutine_handle<> coroutine) {
     if (timer_.deadline == UINT64_MAX) {
       waiter_.coroutine = coroutine;
