@@ -5,6 +5,8 @@
 #include "cairn/manifest/canonical_json.h"
 
 #include <algorithm>
+#include <initializer_list>
+#include <iterator>
 
 namespace cairn::signing::dsse {
 
@@ -27,6 +29,23 @@ Result<std::string> string_field(const manifest::Json& object, const char* name,
   return it->get<std::string>();
 }
 
+// Appends to `ignored` the fields of `object` that are not among `known`, as "<prefix><name>".
+void list_ignored_fields(const manifest::Json& object, std::initializer_list<std::string_view> known,
+                         std::string_view prefix, std::vector<std::string>& ignored) {
+  for (const auto& item : object.items()) {
+    if (std::find(known.begin(), known.end(), item.key()) == known.end()) {
+      ignored.push_back(fmt::format("{}{}", prefix, item.key()));
+    }
+  }
+}
+
+// The key id `keyid` names, in Cairn's one spelling when it has one ("0xab12…" and "AB12…" are
+// the same key); another tool's key name is compared as it is.
+std::string comparable_keyid(const std::string& keyid) {
+  auto normalized = normalize_keyid(keyid);
+  return normalized.ok() ? std::move(normalized).value() : keyid;
+}
+
 }  // namespace
 
 std::string pae(std::string_view payload_type, std::string_view payload) {
@@ -37,6 +56,7 @@ Result<Envelope> parse_envelope(std::string_view json) {
   manifest::Json document = CAIRN_TRY(manifest::parse_json(json).with_context("envelope"));
   if (!document.is_object()) return make_error(ErrorCode::malformed, "envelope: not a JSON object");
   Envelope envelope;
+  list_ignored_fields(document, {"payload", "payloadType", "signatures"}, "", envelope.ignored_fields);
   envelope.payload_type = CAIRN_TRY(string_field(document, "payloadType", ""));
   std::string payload = CAIRN_TRY(string_field(document, "payload", ""));
   envelope.payload = CAIRN_TRY(decode_either_alphabet(payload, "payload"));
@@ -48,6 +68,7 @@ Result<Envelope> parse_envelope(std::string_view json) {
     const manifest::Json& entry = (*signatures)[i];
     std::string where = fmt::format("signatures[{}] ", i);
     if (!entry.is_object()) return make_error(ErrorCode::malformed, "envelope {}is not an object", where);
+    list_ignored_fields(entry, {"keyid", "sig"}, fmt::format("signatures[{}].", i), envelope.ignored_fields);
     EnvelopeSignature signature;
     if (entry.contains("keyid")) signature.keyid = CAIRN_TRY(string_field(entry, "keyid", where));
     std::string sig = CAIRN_TRY(string_field(entry, "sig", where));
@@ -70,16 +91,36 @@ Result<std::string> serialize_envelope(const Envelope& envelope) {
   return manifest::canonical_json(document).with_context("envelope");
 }
 
-Result<void> add_signature(Envelope& envelope, const Signer& signer) {
-  Signature signature = CAIRN_TRY(signer.sign(pae(envelope.payload_type, envelope.payload)));
-  envelope.signatures.push_back({signature.keyid, std::move(signature.bytes)});
+Result<void> add_signatures(Envelope& envelope, std::span<const Signer* const> signers) {
+  std::vector<std::string> signed_by;
+  for (const auto& signature : envelope.signatures) {
+    if (!signature.keyid.empty()) signed_by.push_back(comparable_keyid(signature.keyid));
+  }
+  for (std::size_t i = 0; i < signers.size(); ++i) {
+    const std::string& keyid = signers[i]->keyid();
+    if (std::find(signed_by.begin(), signed_by.end(), keyid) != signed_by.end()) {
+      return make_error(ErrorCode::already_exists, "key {} has already signed this envelope", keyid);
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (signers[j]->keyid() == keyid) return make_error(ErrorCode::already_exists, "key {} is given twice", keyid);
+    }
+  }
+  // Sign everything before touching the envelope, so that a failing signer leaves it unchanged.
+  std::string signed_bytes = pae(envelope.payload_type, envelope.payload);
+  std::vector<EnvelopeSignature> added;
+  for (const Signer* signer : signers) {
+    Signature signature = CAIRN_TRY(signer->sign(signed_bytes));
+    added.push_back({std::move(signature.keyid), std::move(signature.bytes)});
+  }
+  envelope.signatures.insert(envelope.signatures.end(), std::make_move_iterator(added.begin()),
+                             std::make_move_iterator(added.end()));
   return {};
 }
 
 Result<Envelope> sign(std::string_view payload_type, std::string payload, std::span<const Signer* const> signers) {
   if (signers.empty()) return make_error(ErrorCode::invalid_argument, "an envelope needs at least one signer");
-  Envelope envelope{std::string(payload_type), std::move(payload), {}};
-  for (const Signer* signer : signers) CAIRN_TRY(add_signature(envelope, *signer));
+  Envelope envelope{std::string(payload_type), std::move(payload), {}, {}};
+  CAIRN_TRY(add_signatures(envelope, signers));
   return envelope;
 }
 

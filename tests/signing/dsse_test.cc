@@ -374,5 +374,158 @@ TEST_F(DsseTest, EnvelopeWithoutSignaturesMeetsNoThreshold) {
             "threshold not met: 0 of 1 required keys signed (no signatures)");
 }
 
+// --- co-signing: adding signatures to an envelope ------------------------------------------
+
+// A signer that names a key without holding one: its "signature" is a label over the data. It
+// counts its calls, so a test can tell that nothing was signed, and can be told to fail.
+class FakeSigner : public Signer {
+ public:
+  explicit FakeSigner(std::string keyid, bool fails = false) : keyid_(std::move(keyid)), fails_(fails) {}
+  SignatureMethod method() const override { return SignatureMethod::openpgp; }
+  const std::string& keyid() const override { return keyid_; }
+  Result<Signature> sign(std::string_view data) const override {
+    ++calls;
+    if (fails_) return make_error(ErrorCode::internal, "{}: the smartcard was removed", keyid_);
+    return Signature{keyid_, SignatureMethod::openpgp, fmt::format("signed by {}: {}", keyid_, data)};
+  }
+
+  mutable int calls = 0;
+
+ private:
+  std::string keyid_;
+  bool fails_;
+};
+
+constexpr std::string_view fingerprint = "6B0E7CB9F6B94EB75850093C7B05F0BEB546E404";
+
+TEST_F(DsseTest, CoSigningKeyAfterKeyGivesTheEnvelopeSigningAtOnceGives) {
+  auto maintainer = Ed25519PrivateKey::generate().value();
+  std::vector<const Signer*> both = {&maintainer, &robot};
+  std::string at_once =
+      dsse::serialize_envelope(dsse::sign(dsse::in_toto_payload_type, statement, both).value()).value();
+
+  std::vector<const Signer*> first = {&maintainer};
+  std::string maintainer_only =
+      dsse::serialize_envelope(dsse::sign(dsse::in_toto_payload_type, statement, first).value()).value();
+  auto envelope = dsse::parse_envelope(maintainer_only).value();
+  std::vector<const Signer*> second = {&robot};
+  ASSERT_TRUE(dsse::add_signatures(envelope, second).ok());
+
+  // Ed25519 signatures are deterministic, so the two envelopes are the same bytes.
+  EXPECT_EQ(dsse::serialize_envelope(envelope).value(), at_once);
+  auto keys =
+      trust({{"maintainer.pub", maintainer.public_key().to_pem()}, {"robot.pub", robot.public_key().to_pem()}}).value();
+  auto report = dsse::verify(envelope, keys, 2).value();
+  ASSERT_EQ(report.signers.size(), 2u);
+  EXPECT_EQ(report.signers[0].keyid, maintainer.keyid());
+  EXPECT_EQ(report.signers[1].keyid, robot.keyid());
+}
+
+TEST_F(DsseTest, AddsSignaturesAfterTheOthersWithoutCheckingOrChangingThem) {
+  // URL-safe payload, a signature by another tool's key name and one without a key id: none of
+  // them is Cairn's to judge when adding a signature.
+  auto envelope =
+      dsse::parse_envelope(R"({"payload":"-_-_Pj8=","payloadType":"application/vnd.example+json","signatures":[)"
+                           R"({"keyid":"some-other-tool's-key-name","sig":"aGk="},{"sig":"AAAA"}]})")
+          .value();
+  const dsse::Envelope before = envelope;
+  FakeSigner first("sha256:" + std::string(64, 'a'));
+  FakeSigner second{std::string(fingerprint)};
+  std::vector<const Signer*> signers = {&first, &second};
+  ASSERT_TRUE(dsse::add_signatures(envelope, signers).ok());
+
+  EXPECT_EQ(envelope.payload, "\xfb\xff\xbf\x3e\x3f");
+  EXPECT_EQ(envelope.payload, before.payload);
+  EXPECT_EQ(envelope.payload_type, before.payload_type);
+  ASSERT_EQ(envelope.signatures.size(), 4u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(envelope.signatures[i].keyid, before.signatures[i].keyid);
+    EXPECT_EQ(envelope.signatures[i].sig, before.signatures[i].sig);
+  }
+  std::string signed_bytes = dsse::pae("application/vnd.example+json", "\xfb\xff\xbf\x3e\x3f");
+  EXPECT_EQ(envelope.signatures[2].keyid, first.keyid());
+  EXPECT_EQ(envelope.signatures[2].sig, "signed by " + first.keyid() + ": " + signed_bytes);
+  EXPECT_EQ(envelope.signatures[3].keyid, second.keyid());
+  EXPECT_EQ(envelope.signatures[3].sig, "signed by " + second.keyid() + ": " + signed_bytes);
+
+  // Written out and read back, the new list is the old one followed by the new signatures.
+  auto reread = dsse::parse_envelope(dsse::serialize_envelope(envelope).value()).value();
+  ASSERT_EQ(reread.signatures.size(), 4u);
+  EXPECT_EQ(reread.signatures[0].keyid, "some-other-tool's-key-name");
+  EXPECT_EQ(reread.signatures[1].sig, before.signatures[1].sig);
+  EXPECT_EQ(reread.signatures[3].keyid, second.keyid());
+}
+
+TEST_F(DsseTest, RefusesToAddASecondSignatureByTheSameKey) {
+  std::vector<const Signer*> signers = {&robot};
+  auto envelope = dsse::sign(dsse::in_toto_payload_type, statement, signers).value();
+  std::string before = dsse::serialize_envelope(envelope).value();
+
+  auto added = dsse::add_signatures(envelope, signers);
+  ASSERT_FALSE(added.ok());
+  EXPECT_EQ(added.error().code(), ErrorCode::already_exists);
+  EXPECT_EQ(added.error().message(), "key " + robot.keyid() + " has already signed this envelope");
+  EXPECT_EQ(dsse::serialize_envelope(envelope).value(), before);
+}
+
+TEST_F(DsseTest, RecognizesAKeyThatSignedUnderAnotherSpellingOfItsId) {
+  auto envelope = dsse::parse_envelope(R"({"payload":"aGk=","payloadType":"t","signatures":[)"
+                                       R"({"keyid":"0x6b0e7cb9f6b94eb75850093c7b05f0beb546e404","sig":"aGk="}]})")
+                      .value();
+  FakeSigner maintainer{std::string(fingerprint)};
+  std::vector<const Signer*> signers = {&maintainer};
+  auto added = dsse::add_signatures(envelope, signers);
+  ASSERT_FALSE(added.ok());
+  EXPECT_EQ(added.error().message(), fmt::format("key {} has already signed this envelope", fingerprint));
+  EXPECT_EQ(maintainer.calls, 0);
+  EXPECT_EQ(envelope.signatures.size(), 1u);
+}
+
+TEST_F(DsseTest, RefusesAKeyGivenTwiceBeforeSigningAnything) {
+  FakeSigner other("sha256:" + std::string(64, 'b'));
+  FakeSigner maintainer{std::string(fingerprint)};
+  std::vector<const Signer*> signers = {&other, &maintainer, &maintainer};
+  auto envelope = dsse::parse_envelope(R"({"payload":"aGk=","payloadType":"t","signatures":[]})").value();
+  auto added = dsse::add_signatures(envelope, signers);
+  ASSERT_FALSE(added.ok());
+  EXPECT_EQ(added.error().code(), ErrorCode::already_exists);
+  EXPECT_EQ(added.error().message(), fmt::format("key {} is given twice", fingerprint));
+  EXPECT_EQ(other.calls + maintainer.calls, 0);
+  EXPECT_TRUE(envelope.signatures.empty());
+
+  // A new envelope is held to the same rule.
+  auto signed_twice = dsse::sign("t", "hi", signers);
+  ASSERT_FALSE(signed_twice.ok());
+  EXPECT_EQ(signed_twice.error().message(), fmt::format("key {} is given twice", fingerprint));
+}
+
+TEST_F(DsseTest, LeavesTheEnvelopeUnchangedWhenASignerFails) {
+  std::vector<const Signer*> first = {&robot};
+  auto envelope = dsse::sign(dsse::in_toto_payload_type, statement, first).value();
+  std::string before = dsse::serialize_envelope(envelope).value();
+
+  auto other = Ed25519PrivateKey::generate().value();
+  FakeSigner broken{std::string(fingerprint), /*fails=*/true};
+  std::vector<const Signer*> signers = {&other, &broken};
+  auto added = dsse::add_signatures(envelope, signers);
+  ASSERT_FALSE(added.ok());
+  EXPECT_EQ(added.error().message(), fmt::format("{}: the smartcard was removed", fingerprint));
+  EXPECT_EQ(dsse::serialize_envelope(envelope).value(), before);
+}
+
+TEST_F(DsseTest, ListsTheFieldsParsingLeavesOut) {
+  // Fields another tool may add (sigstore once put a "cert" beside each signature) are read past,
+  // and named, because serializing the envelope again would drop them.
+  auto extended =
+      dsse::parse_envelope(R"({"payload":"aGk=","payloadType":"t","x-origin":"ci","signatures":[)"
+                           R"({"keyid":"k","sig":"aGk="},{"cert":"-----BEGIN CERTIFICATE-----","sig":"aGk="}]})")
+          .value();
+  EXPECT_EQ(extended.ignored_fields, (std::vector<std::string>{"x-origin", "signatures[1].cert"}));
+
+  std::vector<const Signer*> signers = {&robot};
+  auto own = dsse::sign(dsse::in_toto_payload_type, statement, signers).value();
+  EXPECT_TRUE(dsse::parse_envelope(dsse::serialize_envelope(own).value()).value().ignored_fields.empty());
+}
+
 }  // namespace
 }  // namespace cairn::signing

@@ -39,19 +39,29 @@ struct Envelope {
   std::string payload_type;
   std::string payload;  // raw bytes
   std::vector<EnvelopeSignature> signatures;
+  // The fields parse_envelope read past, as paths ("cert", "signatures[1].cert"). They are not
+  // serialized, so an envelope rewritten after parsing loses them; a caller that rewrites one
+  // refuses to when this is not empty.
+  std::vector<std::string> ignored_fields;
 };
 
 // Parses envelope JSON strictly: the three fields with the right types (unknown fields are
-// ignored, as DSSE allows extensions), no duplicate keys, payload and sigs in standard or
-// URL-safe base64 (verifiers must accept both). Errors are malformed and say which field.
+// ignored, as DSSE allows extensions, and listed in ignored_fields), no duplicate keys, payload
+// and sigs in standard or URL-safe base64 (verifiers must accept both). Errors are malformed and
+// say which field.
 Result<Envelope> parse_envelope(std::string_view json);
 // The envelope as canonical JSON with standard, padded base64 ("keyid" left out when empty).
 // Fails only if the payload type is not valid UTF-8.
 Result<std::string> serialize_envelope(const Envelope& envelope);
 
-// Adds `signer`'s signature over PAE(envelope) to the envelope.
-Result<void> add_signature(Envelope& envelope, const Signer& signer);
-// A new envelope for `payload`, signed by each of `signers` in order.
+// Adds a signature over PAE(envelope) by each of `signers`, after the signatures already there and
+// in the order given, so co-signing one key after another lists the signatures as signing with all
+// of them at once would. Nothing is checked about the signatures already there, and they, the
+// payload and the payload type are left as they are. Refuses (code already_exists) a signer whose
+// key id is already on a signature, in any spelling, or repeats among `signers`; on any error the
+// envelope is unchanged.
+Result<void> add_signatures(Envelope& envelope, std::span<const Signer* const> signers);
+// A new envelope for `payload`, signed by each of `signers` in order (see add_signatures).
 Result<Envelope> sign(std::string_view payload_type, std::string payload, std::span<const Signer* const> signers);
 
 // Verifies that at least `threshold` distinct pinned keys signed PAE(envelope), and that the
