@@ -5,6 +5,10 @@
 //   FILE.sig           a binary OpenPGP detached signature (gpgv and `gpg --verify` read it)
 //   FILE.ed25519.sig   the 64 raw Ed25519 bytes (`openssl pkeyutl -verify -rawin` reads it)
 //   FILE.dsse.json     a DSSE envelope whose payload is FILE's content
+//
+// Several keys can sign one envelope at once, or one after another with --append, as maintainers
+// on different machines do (in-toto layouts, threshold-signed attestations): each adds its
+// signature to the envelope the last one wrote.
 #include "command.h"
 
 #include "cairn/core/file.h"
@@ -14,6 +18,8 @@
 #include "cairn/signing/trusted_keys.h"
 
 #include <memory>
+#include <span>
+#include <string_view>
 
 namespace cairn::cli {
 
@@ -27,6 +33,7 @@ struct SignOptions {
   std::string file;
   bool dsse = false;
   std::string payload_type;
+  std::string append;  // an existing envelope to add signatures to
   std::string output;
 };
 
@@ -38,15 +45,39 @@ struct VerifyOptions {
   std::vector<std::string> signatures;
 };
 
+// The envelope at `path`, signed by `signers` too: its payload must be `content` and its payload
+// type `payload_type` when one is given. Refuses an envelope with fields it would drop.
+Result<signing::dsse::Envelope> cosign_envelope(const std::string& path, std::string_view file,
+                                                std::string_view content, std::string_view payload_type,
+                                                std::span<const signing::Signer* const> signers) {
+  std::string text = CAIRN_TRY(read_file(path, max_signature_file_size));
+  auto envelope = CAIRN_TRY(signing::dsse::parse_envelope(text).with_context(path));
+  if (!envelope.ignored_fields.empty()) {
+    return make_error(ErrorCode::unsupported,
+                      "{}: the envelope has a field Cairn does not keep (\"{}\"); rewriting it would drop it", path,
+                      envelope.ignored_fields.front());
+  }
+  if (envelope.payload != content) {
+    return make_error(ErrorCode::refused, "{}: the envelope's payload is not the content of {}", path, file);
+  }
+  if (!payload_type.empty() && envelope.payload_type != payload_type) {
+    return make_error(ErrorCode::refused, "{}: the envelope's payload type is '{}', not '{}' (--payload-type)", path,
+                      envelope.payload_type, payload_type);
+  }
+  CAIRN_TRY(signing::dsse::add_signatures(envelope, signers).with_context(path));
+  return envelope;
+}
+
 Result<void> run_sign(const Invocation& invocation, const SignOptions& options) {
-  if (options.dsse && options.payload_type.empty()) {
+  const bool dsse = options.dsse || !options.append.empty();
+  if (dsse && options.append.empty() && options.payload_type.empty()) {
     return make_error(ErrorCode::invalid_argument, "--dsse needs --payload-type (e.g. {})",
                       signing::dsse::in_toto_payload_type);
   }
-  if (!options.dsse && !options.payload_type.empty()) {
+  if (!dsse && !options.payload_type.empty()) {
     return make_error(ErrorCode::invalid_argument, "--payload-type only applies to --dsse envelopes");
   }
-  if (!options.dsse && options.keys.size() != 1) {
+  if (!dsse && options.keys.size() != 1) {
     return make_error(ErrorCode::invalid_argument,
                       "a detached signature is made with one --key; several keys can sign one --dsse envelope");
   }
@@ -56,13 +87,21 @@ Result<void> run_sign(const Invocation& invocation, const SignOptions& options) 
 
   std::string output = options.output;
   std::string written;
-  if (options.dsse) {
+  std::size_t envelope_signatures = 0;
+  if (dsse) {
     std::vector<const signing::Signer*> pointers;
     pointers.reserve(signers.size());
     for (const auto& signer : signers) pointers.push_back(signer.get());
-    auto envelope = CAIRN_TRY(signing::dsse::sign(options.payload_type, std::move(content), pointers));
+    signing::dsse::Envelope envelope;
+    if (options.append.empty()) {
+      envelope = CAIRN_TRY(signing::dsse::sign(options.payload_type, std::move(content), pointers));
+      if (output.empty()) output = options.file + ".dsse.json";
+    } else {
+      envelope = CAIRN_TRY(cosign_envelope(options.append, options.file, content, options.payload_type, pointers));
+      if (output.empty()) output = options.append;
+    }
     written = CAIRN_TRY(signing::dsse::serialize_envelope(envelope)) + "\n";
-    if (output.empty()) output = options.file + ".dsse.json";
+    envelope_signatures = envelope.signatures.size();
   } else {
     signing::Signature signature = CAIRN_TRY(signers.front()->sign(content));
     written = std::move(signature.bytes);
@@ -77,13 +116,22 @@ Result<void> run_sign(const Invocation& invocation, const SignOptions& options) 
     for (const auto& signer : signers) {
       keys.push_back({{"keyid", signer->keyid()}, {"method", signing::to_string(signer->method())}});
     }
-    print_json({{"file", options.file}, {"signature", output}, {"keys", keys}, {"dsse", options.dsse}});
+    nlohmann::json report = {{"file", options.file}, {"signature", output}, {"keys", keys}, {"dsse", dsse}};
+    if (dsse) {
+      report["appended"] = !options.append.empty();
+      report["signatures"] = envelope_signatures;
+    }
+    print_json(report);
   } else {
     for (const auto& signer : signers) {
       std::printf("signed %s with %s key %s\n", options.file.c_str(),
                   std::string(signing::to_string(signer->method())).c_str(), signer->keyid().c_str());
     }
-    std::printf("wrote %s\n", output.c_str());
+    if (options.append.empty()) {
+      std::printf("wrote %s\n", output.c_str());
+    } else {
+      std::printf("wrote %s (%zu signatures)\n", output.c_str(), envelope_signatures);
+    }
   }
   return {};
 }
@@ -177,15 +225,23 @@ Result<void> run_verify(const Invocation& invocation, const VerifyOptions& optio
 void add_sign_commands(CLI::App& app, Invocation& invocation) {
   auto sign_options = std::make_shared<SignOptions>();
   CLI::App* sign = app.add_subcommand(
-      "sign", "Sign a file: FILE.sig (OpenPGP), FILE.ed25519.sig (Ed25519) or, with --dsse, FILE.dsse.json");
+      "sign",
+      "Sign a file: FILE.sig (OpenPGP), FILE.ed25519.sig (Ed25519) or, with --dsse, FILE.dsse.json; with --append, "
+      "add signatures to an existing envelope over FILE");
   sign->add_option("--key", sign_options->keys,
                    "OpenPGP fingerprint in your keyring, or an Ed25519 private key file (repeat for --dsse)")
       ->required()
       ->allow_extra_args(false);
   sign->add_flag("--dsse", sign_options->dsse, "Write a DSSE envelope whose payload is FILE");
   sign->add_option("--payload-type", sign_options->payload_type,
-                   "The envelope's payloadType, e.g. application/vnd.in-toto+json");
-  sign->add_option("-o,--output", sign_options->output, "Where to write the signature or envelope");
+                   "The envelope's payloadType, e.g. application/vnd.in-toto+json (with --append: the type the "
+                   "envelope must have)");
+  sign->add_option("--append", sign_options->append,
+                   "Add the signatures to this DSSE envelope, whose payload must be FILE, and rewrite it (implies "
+                   "--dsse; refused if a --key has already signed it)")
+      ->option_text("ENVELOPE");
+  sign->add_option("-o,--output", sign_options->output,
+                   "Where to write the signature or envelope (with --append: instead of rewriting ENVELOPE)");
   sign->add_option("FILE", sign_options->file, "File to sign")->required();
   sign->callback([&invocation, sign_options] {
     invocation.action = [&invocation, sign_options] { return run_sign(invocation, *sign_options); };

@@ -132,6 +132,57 @@ printf 'other payload' >other
 expect_failure "DSSE over another file" "payload is not the content of other" \
   "$cairn" verify-signature --trust alice.asc other data.dsse.json
 
+# --- co-signing one DSSE envelope, one key after another -----------------------------------------
+# Alice signs on her machine; the robot adds its signature to the envelope she wrote.
+in_toto=application/vnd.in-toto+json
+"$cairn" sign --key "$alice" --dsse --payload-type "$in_toto" -o cosigned.json data >/dev/null
+expect_failure "Alice's signature alone does not meet a threshold of two" "threshold not met: 1 of 2 required keys" \
+  "$cairn" verify-signature --trust alice.asc,robot.key.pub --threshold 2 data cosigned.json
+payload_before=$(grep -o '"payload":"[^"]*","payloadType":"[^"]*"' cosigned.json)
+alice_before=$(grep -o "{\"keyid\":\"$alice\",\"sig\":\"[^\"]*\"}" cosigned.json)
+expect_contains "--append says what it wrote" \
+  "$("$cairn" sign --key robot.key --dsse --append cosigned.json data)" "wrote cosigned.json (2 signatures)"
+expect_eq "--append keeps the payload and its type" \
+  "$(grep -o '"payload":"[^"]*","payloadType":"[^"]*"' cosigned.json)" "$payload_before"
+expect_contains "--append keeps Alice's signature as it was, first" "$(grep -o '"signatures":.*' cosigned.json)" \
+  "\"signatures\":[$alice_before,{\"keyid\":\"$robot\""
+expect_contains "the co-signed envelope meets a threshold of two" \
+  "$("$cairn" verify-signature --trust alice.asc,robot.key.pub --threshold 2 --payload-type "$in_toto" \
+    data cosigned.json)" "good: 2 of 2 required keys signed data"
+expect_eq "it verifies as the envelope both keys signed at once" \
+  "$("$cairn" verify-signature --trust alice.asc,robot.key.pub --threshold 2 data cosigned.json)" \
+  "$("$cairn" verify-signature --trust alice.asc,robot.key.pub --threshold 2 data data.dsse.json)"
+# Only Alice's OpenPGP signature differs (it records when it was made); Ed25519 is deterministic.
+without_alice() { sed "s/{\"keyid\":\"$alice\",\"sig\":\"[^\"]*\"}/ALICE/" "$1"; }
+expect_eq "and is byte for byte that envelope, apart from Alice's signature" \
+  "$(cmp <(without_alice cosigned.json) <(without_alice data.dsse.json) && echo same)" "same"
+
+# Each refusal names the envelope and the reason, and leaves the envelope as it was.
+cp cosigned.json cosigned.before
+printf '{"payload":"' >broken.json
+expect_failure "--append to a malformed envelope" "broken.json: envelope: " \
+  "$cairn" sign --key robot.key --dsse --append broken.json data
+printf '{"payload":"aGk=","payloadType":"t"}' >unsigned.json
+expect_failure "--append to an envelope without a signature list" \
+  "unsigned.json: envelope \"signatures\" is missing or not an array" \
+  "$cairn" sign --key robot.key --dsse --append unsigned.json data
+expect_failure "--append over another file (--append implies --dsse)" \
+  "cosigned.json: the envelope's payload is not the content of other" \
+  "$cairn" sign --key robot.key --append cosigned.json -o other.dsse.json other
+expect_eq "a refused --append writes nothing" "$(test -e other.dsse.json && echo written || echo nothing)" "nothing"
+expect_failure "--append with another --payload-type" \
+  "cosigned.json: the envelope's payload type is '$in_toto', not 'application/x-other' (--payload-type)" \
+  "$cairn" sign --key robot.key --dsse --payload-type application/x-other --append cosigned.json data
+expect_failure "--append by a key that already signed" "cosigned.json: key $alice has already signed this envelope" \
+  "$cairn" sign --key "$alice" --dsse --append cosigned.json data
+expect_failure "one key given twice" "key $robot is given twice" \
+  "$cairn" sign --key robot.key --key robot.key --dsse --payload-type "$in_toto" -o twice.json data
+sed 's/^{/{"x-origin":"ci",/' cosigned.json >extended.json
+expect_failure "--append to an envelope with a field Cairn would drop" \
+  "extended.json: the envelope has a field Cairn does not keep (\"x-origin\"); rewriting it would drop it" \
+  "$cairn" sign --key "$alice" --dsse --append extended.json data
+expect_eq "refused appends leave the envelope unchanged" "$(cmp -s cosigned.json cosigned.before && echo same)" "same"
+
 # --- bad input ------------------------------------------------------------------------------
 printf 'garbage' >garbage.sig
 expect_failure "garbage signature" "not an OpenPGP detached signature" \
