@@ -694,34 +694,6 @@ TEST(InterfaceDhcpTest, TakesRepliesUnicastToTheOfferedAddressBeforeItHasOne) {
   EXPECT_EQ(net.bind(68).error(), Error::in_use);  // the client's port
 }
 
-TEST(InterfaceDhcpTest, ANakWhileRenewingLosesTheAddress) {
-  Config config;
-  config.mac = own_mac;
-  Interface net(config);
-  DhcpServer server;
-  net.start(start);
-  dhcp::Message message;
-  ASSERT_TRUE(DhcpServer::parse_dhcp(drain(net).at(0), message));
-  net.input(view(server.reply(message, 2)), start);
-  ASSERT_TRUE(DhcpServer::parse_dhcp(drain(net).at(0), message));
-  net.input(view(server.reply(message, 5)), start);
-  probe_unanswered(net, start);
-  ASSERT_TRUE(net.configured());
-  // Skip the unicast renewal: at T2 the REQUEST is broadcast.
-  net.on_timer(start + seconds(525));
-  std::vector<Bytes> frames = drain(net);
-  ASSERT_FALSE(frames.empty());
-  ASSERT_TRUE(DhcpServer::parse_dhcp(frames.back(), message));
-  EXPECT_EQ(net.dhcp_state(), dhcp::State::rebinding);
-  net.input(view(server.reply(message, 6)), start + seconds(526));
-  EXPECT_FALSE(net.configured());
-  Event event;
-  ASSERT_TRUE(net.next_event(event));
-  EXPECT_EQ(event.kind, Event::Kind::address_acquired);
-  ASSERT_TRUE(net.next_event(event));
-  EXPECT_EQ(event.kind, Event::Kind::address_lost);
-}
-
 // Runs DISCOVER, OFFER, REQUEST and ACK at `start`; leaves the interface probing the address.
 void acknowledge(Interface& net, const DhcpServer& server) {
   net.start(start);
@@ -734,17 +706,50 @@ void acknowledge(Interface& net, const DhcpServer& server) {
   drain(net);  // the first probe
 }
 
-Bytes arp_frame(uint16_t operation, const MacAddress& sender_mac, Ipv4Address sender, Ipv4Address target) {
-  return testing::ethernet_frame(MacAddress::broadcast(), sender_mac, ethernet::ether_type::arp,
-                                 testing::arp_packet(operation, sender_mac, sender, MacAddress(), target));
-}
-
-TEST(InterfaceDhcpTest, DeclinesAnAddressAnotherHostAnswersForAndDiscoversAgainLater) {
+TEST(InterfaceDhcpTest, ANakWhileRenewingLosesTheAddress) {
   Config config;
   config.mac = own_mac;
   Interface net(config);
   DhcpServer server;
   acknowledge(net, server);
+  probe_unanswered(net, start);
+  ASSERT_TRUE(net.configured());
+  // Skip the unicast renewal: at T2 the REQUEST is broadcast.
+  net.on_timer(start + seconds(525));
+  std::vector<Bytes> frames = drain(net);
+  ASSERT_FALSE(frames.empty());
+  dhcp::Message message;
+  ASSERT_TRUE(DhcpServer::parse_dhcp(frames.back(), message));
+  EXPECT_EQ(net.dhcp_state(), dhcp::State::rebinding);
+  net.input(view(server.reply(message, 6)), start + seconds(526));
+  EXPECT_FALSE(net.configured());
+  Event event;
+  ASSERT_TRUE(net.next_event(event));
+  EXPECT_EQ(event.kind, Event::Kind::address_acquired);
+  ASSERT_TRUE(net.next_event(event));
+  EXPECT_EQ(event.kind, Event::Kind::address_lost);
+}
+
+Bytes arp_frame(uint16_t operation, const MacAddress& sender_mac, Ipv4Address sender, Ipv4Address target) {
+  return testing::ethernet_frame(MacAddress::broadcast(), sender_mac, ethernet::ether_type::arp,
+                                 testing::arp_packet(operation, sender_mac, sender, MacAddress(), target));
+}
+
+// An interface that has its ACK and is probing the offered address.
+class InterfaceProbingTest : public ::testing::Test {
+ protected:
+  static Config own_config() {
+    Config config;
+    config.mac = own_mac;
+    return config;
+  }
+  void SetUp() override { acknowledge(net, server); }
+
+  Interface net{own_config()};
+  DhcpServer server;
+};
+
+TEST_F(InterfaceProbingTest, DeclinesAnAddressAnotherHostAnswersForAndDiscoversAgainLater) {
   // The host that has the address answers the probe.
   net.input(
       view(testing::ethernet_frame(own_mac, peer_mac, ethernet::ether_type::arp,
@@ -777,12 +782,7 @@ TEST(InterfaceDhcpTest, DeclinesAnAddressAnotherHostAnswersForAndDiscoversAgainL
   EXPECT_EQ(discover.type, dhcp::MessageType::discover);
 }
 
-TEST(InterfaceDhcpTest, AnotherHostProbingForTheSameAddressIsAConflictToo) {
-  Config config;
-  config.mac = own_mac;
-  Interface net(config);
-  DhcpServer server;
-  acknowledge(net, server);
+TEST_F(InterfaceProbingTest, AnotherHostProbingForTheSameAddressIsAConflictToo) {
   net.input(view(arp_frame(1, peer_mac, Ipv4Address::any(), DhcpServer::offered)), start + milliseconds(2));
   EXPECT_EQ(net.dhcp_state(), dhcp::State::init);
   Event event;
@@ -790,12 +790,7 @@ TEST(InterfaceDhcpTest, AnotherHostProbingForTheSameAddressIsAConflictToo) {
   EXPECT_EQ(event.kind, Event::Kind::address_conflict);
 }
 
-TEST(InterfaceDhcpTest, OwnProbesAndOtherAddressesAreNoConflict) {
-  Config config;
-  config.mac = own_mac;
-  Interface net(config);
-  DhcpServer server;
-  acknowledge(net, server);
+TEST_F(InterfaceProbingTest, OwnProbesAndOtherAddressesAreNoConflict) {
   net.input(view(arp_frame(1, own_mac, Ipv4Address::any(), DhcpServer::offered)), start);  // our own, echoed
   net.input(view(arp_frame(1, peer_mac, peer, Ipv4Address::of(10, 0, 0, 9))), start);      // someone else's
   net.input(view(arp_frame(2, peer_mac, peer, DhcpServer::offered)), start);               // names it as target only
