@@ -19,6 +19,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -229,119 +230,7 @@ TEST_F(SptTender, RefusesSegmentDataPastEndOfFile) {
   expect_refusal(tender({}, write("short.spt", bytes)), "truncated: segment 0 ends past the end of the file");
 }
 
-TEST_F(SptTender, Refuses32BitElf) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.elf_class = 1;
-  expect_refusal(spec, "a 32-bit ELF file; this tender runs 64-bit x86-64 images");
-}
-
-TEST_F(SptTender, RefusesBigEndianElf) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.data_encoding = 2;
-  expect_refusal(spec, "a big-endian ELF file");
-}
-
-TEST_F(SptTender, RefusesImageBuiltForAnotherArchitecture) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.machine = 183;  // EM_AARCH64
-  expect_refusal(spec, "built for aarch64, this tender runs x86-64");
-}
-
-TEST_F(SptTender, RefusesPositionIndependentExecutable) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.type = 3;  // ET_DYN
-  expect_refusal(spec, "(ET_DYN); spt images are static executables (ET_EXEC)");
-}
-
-TEST_F(SptTender, RefusesDynamicExecutable) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.dynamic_segment = true;
-  expect_refusal(spec, "a dynamic executable (segment 3 is PT_DYNAMIC)");
-}
-
-TEST_F(SptTender, RefusesImageWithoutAbiNote) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.abi_note = false;
-  expect_refusal(spec, "no Solo5 ABI note; not a Cairn or Solo5 unikernel image");
-}
-
-TEST_F(SptTender, RefusesImageBuiltForAnotherTarget) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.abi_target = HVT_ABI_TARGET;
-  expect_refusal(spec, "built for the hvt target, this tender runs spt");
-}
-
-TEST_F(SptTender, RefusesOtherAbiVersion) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.abi_version = 1;
-  expect_refusal(spec, "requests spt ABI version 1, this tender speaks version 2");
-}
-
-TEST_F(SptTender, RefusesWritableExecutableSegment) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  SegmentSpec writable_code;
-  writable_code.flags = 7;  // R+W+X
-  writable_code.address = 0x102000;
-  writable_code.bytes = exit_with(4);
-  spec.segments.push_back(writable_code);
-  expect_refusal(spec, "segment 1 is writable and executable");
-}
-
-TEST_F(SptTender, RefusesSegmentBelowTheLowestGuestAddress) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.segments[0].address = 0x80000;
-  spec.entry = 0x80000;
-  expect_refusal(spec, "segment 0 loads at 0x80000, below the lowest guest address 0x100000");
-}
-
-TEST_F(SptTender, RefusesSegmentBeyondGuestMemory) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.segments[0].address = 0x300000;
-  spec.entry = 0x300000;
-  expect_refusal(spec, "segment 0 (0x300000-0x301000) lies beyond guest memory (2 MiB, ending at 0x200000)");
-}
-
-TEST_F(SptTender, RefusesSegmentWhoseSizeOverflowsTheAddressSpace) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.segments[0].memory_size = ~std::uint64_t{0} - 0x1000;
-  expect_refusal(spec, "segment 0: address 0x100000 + size 0xffffffffffffefff overflows");
-}
-
-TEST_F(SptTender, RefusesOverlappingSegments) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  SegmentSpec data;
-  data.flags = 6;
-  data.address = 0x100800;
-  data.bytes = {1};
-  spec.segments.push_back(data);
-  expect_refusal(spec, "segment 1 (0x100000-0x101000) overlaps segment 0 (0x100000-0x101000)");
-}
-
-TEST_F(SptTender, RefusesSegmentsOutOfAddressOrder) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  SegmentSpec data;
-  data.flags = 6;
-  data.address = 0x104000;
-  data.bytes = {1};
-  spec.segments.insert(spec.segments.begin(), data);
-  expect_refusal(spec, "segment 1 (at 0x100000) follows segment 0 (at 0x104000)");
-}
-
-TEST_F(SptTender, RefusesSegmentThatIsNotPageAligned) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.segments[0].address = 0x100010;
-  spec.segments[0].align = 0x10;
-  spec.entry = 0x100010;
-  expect_refusal(spec, "segment 0 is not page-aligned");
-}
-
-TEST_F(SptTender, RefusesEntryPointOutsideExecutableSegments) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.entry = 0x100800;
-  expect_refusal(spec, "entry point 0x100800 is outside the image's executable segments");
-}
-
-// --- The device manifest ---------------------------------------------------------------------
+// --- Images refused for one defect: ELF header, segments, notes, device manifest -------------------
 
 // A manifest with one network device, for the corruption tests.
 Bytes one_device_manifest() {
@@ -354,78 +243,164 @@ void put_u32(Bytes& bytes, std::size_t offset, std::uint32_t value) {
 
 constexpr std::size_t kEntry1 = sizeof(struct mft) + sizeof(struct mft_entry);
 
-TEST_F(SptTender, RefusesImageWithoutManifest) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.manifest_note = false;
-  expect_refusal(spec, "no Solo5 device manifest note");
+// One defect made in an otherwise valid image, and the refusal it must draw: each is its own test
+// case (ImageDefects/SptTenderRefusal.RefusesTheImage/NAME).
+struct ImageDefect {
+  const char* name;
+  void (*make)(ImageSpec& spec);
+  const char* refusal;
+};
+
+void PrintTo(const ImageDefect& defect, std::ostream* out) {
+  *out << defect.name;
 }
 
-TEST_F(SptTender, RefusesManifestOfAnotherVersion) {
+class SptTenderRefusal : public SptTender, public ::testing::WithParamInterface<ImageDefect> {};
+
+TEST_P(SptTenderRefusal, RefusesTheImage) {
   ImageSpec spec = image_with_code(exit_with(3));
-  spec.manifest = one_device_manifest();
-  put_u32(spec.manifest, 0, 2);
-  expect_refusal(spec, "manifest version 2 is not supported");
+  GetParam().make(spec);
+  expect_refusal(spec, GetParam().refusal);
 }
 
-TEST_F(SptTender, RefusesManifestWithTooManyEntries) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.manifest = one_device_manifest();
-  put_u32(spec.manifest, 4, MFT_MAX_ENTRIES + 1);
-  expect_refusal(spec, "the manifest declares 65 entries, more than the limit of 64");
-}
+constexpr std::size_t kTypeOffset = offsetof(struct mft_entry, type);
 
-TEST_F(SptTender, RefusesManifestWhoseSizeDoesNotMatchItsEntries) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.manifest = one_device_manifest();
-  put_u32(spec.manifest, 4, 3);
-  expect_refusal(spec, "the manifest note is 216 bytes, but 3 entries take exactly 320");
-}
-
-TEST_F(SptTender, RefusesManifestWhoseFirstEntryIsNotReserved) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.manifest = one_device_manifest();
-  put_u32(spec.manifest, sizeof(struct mft) + offsetof(struct mft_entry, type), MFT_DEV_NET_BASIC);
-  expect_refusal(spec, "manifest entry 0 must be the nameless reserved entry");
-}
-
-TEST_F(SptTender, RefusesManifestNameWithoutTerminator) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.manifest = one_device_manifest();
-  std::memset(&spec.manifest[kEntry1], 'a', MFT_NAME_SIZE);
-  expect_refusal(spec, "manifest entry 1: the device name is not NUL-terminated");
-}
-
-TEST_F(SptTender, RefusesManifestEntryAlreadyAttached) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.manifest = one_device_manifest();
-  spec.manifest[kEntry1 + offsetof(struct mft_entry, attached)] = 1;
-  expect_refusal(spec, "manifest entry 1 is marked attached in the image");
-}
-
-TEST_F(SptTender, RefusesManifestEntryOfUnknownType) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.manifest = one_device_manifest();
-  put_u32(spec.manifest, kEntry1 + offsetof(struct mft_entry, type), 9);
-  expect_refusal(spec, "manifest entry 1 has unknown device type 0x9");
-}
-
-TEST_F(SptTender, RefusesManifestDeclaringOneNameTwice) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.devices = {{"disk", MFT_DEV_BLOCK_BASIC}, {"disk", MFT_DEV_NET_BASIC}};
-  expect_refusal(spec, "manifest entries 1 and 2 both declare a device named 'disk'");
-}
+INSTANTIATE_TEST_SUITE_P(
+    ImageDefects, SptTenderRefusal,
+    ::testing::Values(
+        ImageDefect{"32BitElf", [](ImageSpec& spec) { spec.elf_class = 1; },
+                    "a 32-bit ELF file; this tender runs 64-bit x86-64 images"},
+        ImageDefect{"BigEndianElf", [](ImageSpec& spec) { spec.data_encoding = 2; }, "a big-endian ELF file"},
+        ImageDefect{"ImageBuiltForAnotherArchitecture",
+                    [](ImageSpec& spec) {
+                      spec.machine = 183;  // EM_AARCH64
+                    },
+                    "built for aarch64, this tender runs x86-64"},
+        ImageDefect{"PositionIndependentExecutable",
+                    [](ImageSpec& spec) {
+                      spec.type = 3;  // ET_DYN
+                    },
+                    "(ET_DYN); spt images are static executables (ET_EXEC)"},
+        ImageDefect{"DynamicExecutable", [](ImageSpec& spec) { spec.dynamic_segment = true; },
+                    "a dynamic executable (segment 3 is PT_DYNAMIC)"},
+        ImageDefect{"ImageWithoutAbiNote", [](ImageSpec& spec) { spec.abi_note = false; },
+                    "no Solo5 ABI note; not a Cairn or Solo5 unikernel image"},
+        ImageDefect{"ImageBuiltForAnotherTarget", [](ImageSpec& spec) { spec.abi_target = HVT_ABI_TARGET; },
+                    "built for the hvt target, this tender runs spt"},
+        ImageDefect{"OtherAbiVersion", [](ImageSpec& spec) { spec.abi_version = 1; },
+                    "requests spt ABI version 1, this tender speaks version 2"},
+        ImageDefect{"WritableExecutableSegment",
+                    [](ImageSpec& spec) {
+                      SegmentSpec writable_code;
+                      writable_code.flags = 7;  // R+W+X
+                      writable_code.address = 0x102000;
+                      writable_code.bytes = exit_with(4);
+                      spec.segments.push_back(writable_code);
+                    },
+                    "segment 1 is writable and executable"},
+        ImageDefect{"SegmentBelowTheLowestGuestAddress",
+                    [](ImageSpec& spec) {
+                      spec.segments[0].address = 0x80000;
+                      spec.entry = 0x80000;
+                    },
+                    "segment 0 loads at 0x80000, below the lowest guest address 0x100000"},
+        ImageDefect{"SegmentBeyondGuestMemory",
+                    [](ImageSpec& spec) {
+                      spec.segments[0].address = 0x300000;
+                      spec.entry = 0x300000;
+                    },
+                    "segment 0 (0x300000-0x301000) lies beyond guest memory (2 MiB, ending at 0x200000)"},
+        ImageDefect{"SegmentWhoseSizeOverflowsTheAddressSpace",
+                    [](ImageSpec& spec) { spec.segments[0].memory_size = ~std::uint64_t{0} - 0x1000; },
+                    "segment 0: address 0x100000 + size 0xffffffffffffefff overflows"},
+        ImageDefect{"OverlappingSegments",
+                    [](ImageSpec& spec) {
+                      SegmentSpec data;
+                      data.flags = 6;
+                      data.address = 0x100800;
+                      data.bytes = {1};
+                      spec.segments.push_back(data);
+                    },
+                    "segment 1 (0x100000-0x101000) overlaps segment 0 (0x100000-0x101000)"},
+        ImageDefect{"SegmentsOutOfAddressOrder",
+                    [](ImageSpec& spec) {
+                      SegmentSpec data;
+                      data.flags = 6;
+                      data.address = 0x104000;
+                      data.bytes = {1};
+                      spec.segments.insert(spec.segments.begin(), data);
+                    },
+                    "segment 1 (at 0x100000) follows segment 0 (at 0x104000)"},
+        ImageDefect{"SegmentThatIsNotPageAligned",
+                    [](ImageSpec& spec) {
+                      spec.segments[0].address = 0x100010;
+                      spec.segments[0].align = 0x10;
+                      spec.entry = 0x100010;
+                    },
+                    "segment 0 is not page-aligned"},
+        ImageDefect{"EntryPointOutsideExecutableSegments", [](ImageSpec& spec) { spec.entry = 0x100800; },
+                    "entry point 0x100800 is outside the image's executable segments"},
+        ImageDefect{"ImageWithoutManifest", [](ImageSpec& spec) { spec.manifest_note = false; },
+                    "no Solo5 device manifest note"},
+        ImageDefect{"ManifestDeclaringOneNameTwice",
+                    [](ImageSpec& spec) {
+                      spec.devices = {{"disk", MFT_DEV_BLOCK_BASIC}, {"disk", MFT_DEV_NET_BASIC}};
+                    },
+                    "manifest entries 1 and 2 both declare a device named 'disk'"},
+        ImageDefect{"DeclaredDeviceThatIsNotAttached",
+                    [](ImageSpec& spec) {
+                      spec.devices = {{"storage", MFT_DEV_BLOCK_BASIC}};
+                    },
+                    "declares the block device 'storage', which is not attached: give --block:storage=PATH"},
+        ImageDefect{"ManifestAnotherVersion",
+                    [](ImageSpec& spec) {
+                      spec.manifest = one_device_manifest();
+                      put_u32(spec.manifest, 0, 2);
+                    },
+                    "manifest version 2 is not supported"},
+        ImageDefect{"ManifestTooManyEntries",
+                    [](ImageSpec& spec) {
+                      spec.manifest = one_device_manifest();
+                      put_u32(spec.manifest, 4, MFT_MAX_ENTRIES + 1);
+                    },
+                    "the manifest declares 65 entries, more than the limit of 64"},
+        ImageDefect{"ManifestSizeDoesNotMatchItsEntries",
+                    [](ImageSpec& spec) {
+                      spec.manifest = one_device_manifest();
+                      put_u32(spec.manifest, 4, 3);
+                    },
+                    "the manifest note is 216 bytes, but 3 entries take exactly 320"},
+        ImageDefect{"ManifestFirstEntryNotReserved",
+                    [](ImageSpec& spec) {
+                      spec.manifest = one_device_manifest();
+                      put_u32(spec.manifest, sizeof(struct mft) + kTypeOffset, MFT_DEV_NET_BASIC);
+                    },
+                    "manifest entry 0 must be the nameless reserved entry"},
+        ImageDefect{"ManifestNameWithoutTerminator",
+                    [](ImageSpec& spec) {
+                      spec.manifest = one_device_manifest();
+                      std::memset(&spec.manifest[kEntry1], 'a', MFT_NAME_SIZE);
+                    },
+                    "manifest entry 1: the device name is not NUL-terminated"},
+        ImageDefect{"ManifestEntryAlreadyAttached",
+                    [](ImageSpec& spec) {
+                      spec.manifest = one_device_manifest();
+                      spec.manifest[kEntry1 + offsetof(struct mft_entry, attached)] = 1;
+                    },
+                    "manifest entry 1 is marked attached in the image"},
+        ImageDefect{"ManifestEntryOfUnknownType",
+                    [](ImageSpec& spec) {
+                      spec.manifest = one_device_manifest();
+                      put_u32(spec.manifest, kEntry1 + kTypeOffset, 9);
+                    },
+                    "manifest entry 1 has unknown device type 0x9"}),
+    [](const ::testing::TestParamInfo<ImageDefect>& param) { return std::string(param.param.name); });
 
 // --- Devices and options ---------------------------------------------------------------------
 
 TEST_F(SptTender, RefusesDeviceTheManifestDoesNotDeclare) {
   expect_refusal(tender({"--net:service0=tap100"}, image(image_with_code(exit_with(3)))),
                  "'--net:service0=tap100': " + path("image.spt") + " declares no device named 'service0'");
-}
-
-TEST_F(SptTender, RefusesDeclaredDeviceThatIsNotAttached) {
-  ImageSpec spec = image_with_code(exit_with(3));
-  spec.devices = {{"storage", MFT_DEV_BLOCK_BASIC}};
-  expect_refusal(spec, "declares the block device 'storage', which is not attached: give --block:storage=PATH");
 }
 
 TEST_F(SptTender, RefusesDeviceOfTheWrongKind) {
