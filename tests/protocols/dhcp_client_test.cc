@@ -53,6 +53,13 @@ class DhcpClientTest : public ::testing::Test {
   }
   void receive(const testing::DhcpReply& reply, Time now) { client.input(view(testing::dhcp_reply(reply)), now); }
 
+  // Starts the client and answers its DISCOVER with an offer, at `start`: returns its REQUEST.
+  Message request_after_offer() {
+    client.start(start);
+    receive(reply_to(sent(), 2), start);
+    return sent();
+  }
+
   // After an ACK at `acked` while requesting: two ARP probes for the address, 500 ms apart, no
   // answer, and the lease is taken 500 ms after the second.
   static void probe_unanswered(Client& probing, Time acked) {
@@ -292,10 +299,7 @@ TEST_F(DhcpClientTest, GivesUpARequestNobodyAnswersAndDiscoversAgain) {
 }
 
 TEST_F(DhcpClientTest, TakesTheServersT1AndT2OnlyWhenTheyAreConsistent) {
-  client.start(start);
-  Message discover = sent();
-  receive(reply_to(discover, 2), start);
-  Message request = sent();
+  Message request = request_after_offer();
   testing::DhcpReply ack = reply_to(request, 5);
   ack.renewal_time = 600;
   ack.rebinding_time = 1200;
@@ -339,10 +343,7 @@ TEST_F(DhcpClientTest, DropsAndCountsAnOfferWithAHugeOptionList) {
 }
 
 TEST_F(DhcpClientTest, RefusesAnAckWithoutALeaseTime) {
-  client.start(start);
-  Message discover = sent();
-  receive(reply_to(discover, 2), start);
-  Message request = sent();
+  Message request = request_after_offer();
   testing::DhcpReply ack = reply_to(request, 5);
   ack.lease_time = 0;  // option 51 left out
   receive(ack, start);
@@ -363,10 +364,7 @@ TEST_F(DhcpClientTest, ANewAddressOnRenewalLosesTheOldOneFirst) {
 }
 
 TEST_F(DhcpClientTest, FallsBackToTheClassfulMaskWhenTheServerNamesNone) {
-  client.start(start);
-  Message discover = sent();
-  receive(reply_to(discover, 2), start);
-  testing::DhcpReply ack = reply_to(sent(), 5);
+  testing::DhcpReply ack = reply_to(request_after_offer(), 5);
   ack.subnet_mask = Ipv4Address::any();
   receive(ack, start);
   probe_unanswered(client, start);
@@ -444,9 +442,7 @@ TEST_F(DhcpClientTest, DeclinesAnAddressAnotherHostUsesAndStartsOverTenSecondsLa
 }
 
 TEST_F(DhcpClientTest, IgnoresConflictsForOtherAddressesAndOutsideProbing) {
-  client.start(start);
-  receive(reply_to(sent(), 2), start);
-  receive(reply_to(sent(), 5), start);
+  receive(reply_to(request_after_offer(), 5), start);
   client.conflict(Ipv4Address::of(10, 0, 0, 51), start);
   EXPECT_EQ(client.state(), State::checking);
   EXPECT_TRUE(sent_nothing());
@@ -475,9 +471,7 @@ TEST_F(DhcpClientTest, WithoutProbesTheAckBindsAtOnce) {
 }
 
 TEST_F(DhcpClientTest, ARepeatedAckWhileProbingIsNotTaken) {
-  client.start(start);
-  receive(reply_to(sent(), 2), start);
-  Message request = sent();
+  Message request = request_after_offer();
   receive(reply_to(request, 5), start);
   receive(reply_to(request, 5), start + milliseconds(100));
   EXPECT_EQ(client.state(), State::checking);
