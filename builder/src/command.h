@@ -31,6 +31,10 @@ void print_json(const nlohmann::json& value);
 // Prints an error as "cairn: <kind>: <message>" on stderr, or as JSON when `json` is set.
 void print_error(const Error& error, bool json);
 
+// Prints "cairn: <text>" on stderr: something the user should know while a command goes on
+// (such as waiting for another cairn's lock).
+void print_notice(const std::string& text);
+
 void add_hash_commands(CLI::App& app, Invocation& invocation);
 void add_archive_commands(CLI::App& app, Invocation& invocation);
 void add_image_commands(CLI::App& app, Invocation& invocation);

@@ -74,7 +74,9 @@ Result<void> run_lock(const Invocation& invocation, const LockCommandOptions& op
   Repository repository = CAIRN_TRY(Repository::open(location));
   std::optional<std::string> root;
   if (!options.root.empty()) root = CAIRN_TRY(read_file(options.root, max_root_size));
-  VerifiedRepository verified = CAIRN_TRY(update_repository(repository, root));
+  VerifyOptions verify;
+  verify.lock.on_wait = print_notice;
+  VerifiedRepository verified = CAIRN_TRY(update_repository(repository, root, verify));
   fs::path lock_path = fs::path(options.directory) / "cairn.lock";
 
   if (options.locked) {

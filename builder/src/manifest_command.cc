@@ -206,7 +206,9 @@ Result<void> run_verify(const Invocation& invocation, const VerifyCommandOptions
   Repository repository = CAIRN_TRY(Repository::open(options.location));
   std::optional<std::string> root;
   if (!options.root.empty()) root = CAIRN_TRY(read_file(options.root, max_root_size));
-  VerifiedRepository verified = CAIRN_TRY(update_repository(repository, root));
+  VerifyOptions verify;
+  verify.lock.on_wait = print_notice;
+  VerifiedRepository verified = CAIRN_TRY(update_repository(repository, root, verify));
   const RootMetadata& trusted_root = verified.root;
   if (invocation.json) {
     nlohmann::json libraries = nlohmann::json::array();

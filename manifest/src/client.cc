@@ -154,7 +154,8 @@ Result<VerifiedRepository> update_repository(const Repository& repository, const
   } else {
     store = CAIRN_TRY(TrustStore::for_location(repository.location()));
   }
-  std::optional<TrustState> saved = CAIRN_TRY(store->load());
+  TrustStoreLock held = CAIRN_TRY(store->lock(options.lock));
+  std::optional<TrustState> saved = CAIRN_TRY(store->load(held));
   TrustState trusted;
   if (saved) {
     trusted = std::move(*saved);
@@ -164,7 +165,7 @@ Result<VerifiedRepository> update_repository(const Repository& repository, const
     return make_error(ErrorCode::not_found, "{}: no trusted state; pass --root ROOT.json", repository.location());
   }
   VerifiedRepository verified = CAIRN_TRY(verify_repository(repository, trusted, options));
-  CAIRN_TRY(store->save(verified.state));
+  CAIRN_TRY(store->save(verified.state, held));
   CAIRN_TRY(store->remember_location(repository.location()));
   return verified;
 }

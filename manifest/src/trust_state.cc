@@ -4,7 +4,14 @@
 #include "cairn/core/file.h"
 #include "cairn/manifest/canonical_json.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <thread>
 
 namespace cairn::manifest {
 
@@ -29,6 +36,16 @@ Result<void> make_directories(const fs::path& path) {
   return {};
 }
 
+// "lock <path> held by process <pid>", from the pid the holder wrote into the lock file.
+std::string describe_holder(int fd, const fs::path& path) {
+  char text[32] = {};
+  ssize_t got = ::pread(fd, text, sizeof text - 1, 0);
+  std::string_view pid(text, got > 0 ? static_cast<std::size_t>(got) : 0);
+  pid = pid.substr(0, pid.find_first_not_of("0123456789"));
+  if (pid.empty()) return fmt::format("lock {} is held", path.string());
+  return fmt::format("lock {} held by process {}", path.string(), pid);
+}
+
 }  // namespace
 
 Result<fs::path> state_directory() { return xdg_directory("XDG_STATE_HOME", ".local/state"); }
@@ -51,14 +68,58 @@ Result<TrustStore> TrustStore::for_location(std::string_view location) {
   return open(identity);
 }
 
-Result<std::optional<TrustState>> TrustStore::load() const {
+Result<TrustStoreLock> TrustStore::lock(const TrustStoreLockOptions& options) const {
+  CAIRN_TRY(make_directories(directory_));
+  fs::path path = directory_ / "lock";
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd.valid()) return system_error(fmt::format("open {}", path.string()), errno);
+  // flock(2) has no timeout, so poll: 1 ms at first, backing off to 50 ms between tries.
+  using std::chrono::steady_clock;
+  steady_clock::time_point deadline = steady_clock::now() + options.wait;
+  std::chrono::milliseconds pause(1);
+  bool waiting = false;
+  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    if (errno != EWOULDBLOCK) return system_error(fmt::format("lock {}", path.string()), errno);
+    steady_clock::time_point now = steady_clock::now();
+    if (now >= deadline) {
+      return make_error(ErrorCode::limit_exceeded,
+                        "another cairn is updating trust state for {} ({}; gave up after {} ms); try again when it "
+                        "has finished",
+                        identity_.to_string(), describe_holder(fd.get(), path), options.wait.count());
+    }
+    if (!waiting && options.on_wait) {
+      options.on_wait(fmt::format("waiting for another cairn to finish updating trust state for {} ({})",
+                                  identity_.to_string(), describe_holder(fd.get(), path)));
+    }
+    waiting = true;
+    std::this_thread::sleep_for(std::min<steady_clock::duration>(pause, deadline - now));
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
+  // Leave our pid in the file, for the message of whoever has to wait next.
+  if (::ftruncate(fd.get(), 0) != 0) return system_error(fmt::format("truncate {}", path.string()), errno);
+  if (::lseek(fd.get(), 0, SEEK_SET) != 0) return system_error(fmt::format("seek {}", path.string()), errno);
+  CAIRN_TRY(write_all(fd.get(), std::to_string(::getpid()) + "\n").with_context(path.string()));
+  return TrustStoreLock(identity_, std::move(fd));
+}
+
+Result<void> TrustStore::check_held(const TrustStoreLock& held) const {
+  if (held.identity() != identity_) {
+    return make_error(ErrorCode::invalid_argument, "trust state of {}: the lock held is the one of {}",
+                      identity_.to_string(), held.identity().to_string());
+  }
+  return {};
+}
+
+Result<std::optional<TrustState>> TrustStore::load(const TrustStoreLock& held) const {
+  CAIRN_TRY(check_held(held));
   std::error_code error;
   if (!fs::exists(directory_ / "state.json", error)) return std::optional<TrustState>();
   std::string text = CAIRN_TRY(read_file(directory_ / "state.json", 1 << 16));
   Json json = CAIRN_TRY(parse_json(text).with_context((directory_ / "state.json").string()));
   TrustState state;
   try {
-    if (json.at("_type") != "trust-state") return make_error(ErrorCode::malformed, "state.json: wrong _type");
+    if (json.at("_type") != "trust-state") return make_error(ErrorCode::malformed, "{}: \"_type\" is not \"trust-state\"", (directory_ / "state.json").string());
     state.root_version = json.at("root_version").get<std::int64_t>();
     state.snapshot_version = json.at("snapshot_version").get<std::int64_t>();
     state.timestamp_version = json.at("timestamp_version").get<std::int64_t>();
@@ -69,8 +130,8 @@ Result<std::optional<TrustState>> TrustStore::load() const {
   return std::optional<TrustState>(std::move(state));
 }
 
-Result<void> TrustStore::save(const TrustState& state) const {
-  auto previous = CAIRN_TRY(load());
+Result<void> TrustStore::save(const TrustState& state, const TrustStoreLock& held) const {
+  auto previous = CAIRN_TRY(load(held));
   if (previous && (state.root_version < previous->root_version || state.snapshot_version < previous->snapshot_version ||
                    state.timestamp_version < previous->timestamp_version)) {
     return make_error(ErrorCode::refused, "refusing to move the trusted state of {} backwards", identity_.to_string());

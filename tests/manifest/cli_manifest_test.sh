@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The manifest commands end to end: init -> release (kernel/ and a temporary library) -> sign ->
-# snapshot -> verify -> lock examples/hello -> --locked -> one byte changed in a source -> the
+# snapshot -> verify -> verify behind another run's trust-state lock -> lock examples/hello -> --locked -> one byte changed in a source -> the
 # error names the library and the file. Then `manifest dev` twice (the second publishes nothing).
 # Usage: cli_manifest_test.sh CAIRN SOURCE_DIR
 set -euo pipefail
@@ -46,6 +46,18 @@ grep -q "pass --root" out || fail "no advice to pass --root: $(cat out)"
 "$cairn" manifest verify repo --root repo/root.json >out
 grep -q "kernel .*0.1.0" out || fail "verify does not list kernel: $(cat out)"
 "$cairn" --json manifest verify repo | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [l["name"] for l in d["libraries"]] == ["extra","kernel"], d'
+
+# Another cairn updating the same trust state holds its lock (played here by flock(1)): verify
+# says it waits, waits, and then succeeds.
+state_dirs=("$XDG_STATE_HOME"/cairn/manifests/*/state.json)
+state_dir=$(dirname "${state_dirs[0]}")
+flock "$state_dir/lock" sh -c 'touch held; sleep 1; touch released' &
+holder=$!
+while [ ! -e held ]; do sleep 0.01; done
+"$cairn" manifest verify repo >out 2>err || fail "verify behind a held lock failed: $(cat err)"
+grep -q "waiting for another cairn to finish updating trust state for sha256:" err || fail "no notice of the wait: $(cat err)"
+test -e released || fail "verify finished while the lock was still held"
+wait "$holder"
 
 # Lock, then --locked with the sources checked.
 "$cairn" lock checkout/app --manifest repo --sources checkout >out

@@ -18,6 +18,8 @@ namespace cairn::manifest {
 
 struct VerifyOptions {
   Clock clock = system_clock();
+  // How update_repository waits for another run updating the same trust state.
+  TrustStoreLockOptions lock;
 };
 
 struct VerifiedLibrary {
@@ -47,7 +49,8 @@ Result<VerifiedRepository> verify_repository(const Repository& repository, const
 
 // verify_repository with the state kept on disk (trust_state.h): `pinned_root` (the bytes of a
 // ROOT.json given out of band) selects and first pins the store; without it the store this
-// location was pinned to is used. Saves the new state when verification succeeds.
+// location was pinned to is used. Saves the new state when verification succeeds. The store is
+// locked from loading the state to saving it (see TrustStore::lock).
 Result<VerifiedRepository> update_repository(const Repository& repository,
                                              const std::optional<std::string>& pinned_root,
                                              const VerifyOptions& options = {});

@@ -6,13 +6,20 @@
 // root document) and state.json ({"_type":"trust-state", root_version, snapshot_version,
 // timestamp_version}), each replaced atomically. locations/<sha256 of URL or folder> remembers
 // which identity a location was pinned to, so later runs need no --root.
+//
+// One run at a time updates a store: `lock` in the same folder is locked with flock(2) from load
+// to save, so two cairn processes (or threads) cannot both start from the same state and have
+// the later save undo the earlier one, or pair one run's root.json with another's state.json.
 #pragma once
 
 #include "cairn/core/digest.h"
+#include "cairn/core/file.h"
 #include "cairn/core/result.h"
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +38,28 @@ struct TrustState {
   std::int64_t timestamp_version = 0;
 };
 
+// The exclusive lock on one TrustStore, held until destroyed (see TrustStore::lock).
+class TrustStoreLock {
+ public:
+  TrustStoreLock(TrustStoreLock&&) noexcept = default;
+  TrustStoreLock& operator=(TrustStoreLock&&) noexcept = default;
+  const Digest& identity() const { return identity_; }
+
+ private:
+  friend class TrustStore;
+  TrustStoreLock(Digest identity, UniqueFd fd) : identity_(identity), fd_(std::move(fd)) {}
+  Digest identity_;
+  UniqueFd fd_;  // the open `lock` file; closing it releases the flock
+};
+
+struct TrustStoreLockOptions {
+  // How long to wait for another run that holds the lock before giving up (as apt waits for
+  // dpkg's lock): long enough for a verification to finish, short enough not to hang a script.
+  std::chrono::milliseconds wait = std::chrono::seconds(10);
+  // Called once, with a sentence naming the holder, when the lock is busy and we start waiting.
+  std::function<void(const std::string&)> on_wait;
+};
+
 class TrustStore {
  public:
   // The store of the repository whose first pinned root has signed-part digest `identity`.
@@ -39,16 +68,23 @@ class TrustStore {
   static Result<TrustStore> for_location(std::string_view location);
 
   const Digest& identity() const { return identity_; }
-  // The saved state, or nullopt when this repository was never verified here.
-  Result<std::optional<TrustState>> load() const;
+  // Takes this store's exclusive lock (creating the folder and its `lock` file), waiting up to
+  // options.wait while another process or thread holds it; then limit_exceeded: "another cairn is
+  // updating trust state for sha256:… (lock …/lock held by process N)".
+  Result<TrustStoreLock> lock(const TrustStoreLockOptions& options = {}) const;
+  // The saved state, or nullopt when this repository was never verified here. Reading needs the
+  // lock so that root.json and state.json come from the same save.
+  Result<std::optional<TrustState>> load(const TrustStoreLock& held) const;
   // Saves `state` atomically, refusing versions lower than the saved ones (refused).
-  Result<void> save(const TrustState& state) const;
+  Result<void> save(const TrustState& state, const TrustStoreLock& held) const;
   // Remembers that `location` uses this store.
   Result<void> remember_location(std::string_view location) const;
 
  private:
   TrustStore(Digest identity, std::filesystem::path directory)
       : identity_(identity), directory_(std::move(directory)) {}
+  // invalid_argument unless `held` is this store's lock.
+  Result<void> check_held(const TrustStoreLock& held) const;
   Digest identity_;
   std::filesystem::path directory_;
 };
