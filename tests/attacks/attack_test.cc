@@ -41,7 +41,7 @@ TEST(Attack, RejectsArbitraryEntryWithBadSignature) {
 TEST(Attack, RejectsEntryBelowThreshold) {
   TestRepository repo;
   TestKey second = make_key();
-  repo.root.keys[second.keyid()] = second.material();
+  repo.root.keys[second.keyid()] = second.material;
   repo.root.maintainers["http"] = {{repo.maintainer_key.keyid(), second.keyid()}, 2};
   repo.write_root();
   repo.root_document = repo.read("root.json");
@@ -53,7 +53,7 @@ TEST(Attack, RejectsEntryBelowThreshold) {
 TEST(Attack, RejectsEntrySignedByKeyThatIsNotItsMaintainer) {
   TestRepository repo;
   TestKey tcp_maintainer = make_key();
-  repo.root.keys[tcp_maintainer.keyid()] = tcp_maintainer.material();
+  repo.root.keys[tcp_maintainer.keyid()] = tcp_maintainer.material;
   repo.root.maintainers["tcp"] = {{tcp_maintainer.keyid()}, 1};
   repo.root.maintainers["http"] = {{repo.maintainer_key.keyid()}, 1};
   repo.write_root();
@@ -82,7 +82,7 @@ TEST(Attack, RejectsSnapshotRollback) {
   timestamp.snapshot = {Digest::sha256_of(old_snapshot), old_snapshot.size()};
   timestamp.snapshot_version = 1;
   SignedDocument document = must(make_document(to_json(timestamp)));
-  must(sign_document(document, *repo.timestamp_key.key));
+  must(sign_document(document, *repo.timestamp_key.signer));
   must(write_document(repo.path() / "timestamp.json", document));
   repo.write("snapshot.json", old_snapshot);
   expect_error(repo.verify(state), ErrorCode::refused, "names snapshot version 1, lower than the trusted version 2");
@@ -114,7 +114,7 @@ TEST(Attack, RejectsFreezeWithExpiredSnapshot) {
   options.now = test_now;
   options.snapshot_lifetime = 3600;
   options.timestamp_lifetime = 30 * 24 * 3600;
-  must(publish_snapshot(repo.path(), *repo.snapshot_key.key, *repo.timestamp_key.key, options));
+  must(publish_snapshot(repo.path(), *repo.snapshot_key.signer, *repo.timestamp_key.signer, options));
   expect_error(repo.verify(repo.trusted(), test_now + 7200), ErrorCode::refused, "snapshot.json: expired at");
 }
 
@@ -144,7 +144,7 @@ TEST(Attack, AcceptsRootRotationSignedByOldAndNewKeys) {
   repo.publish();
   TestKey new_root = make_key();
   repo.root.version = 2;
-  repo.root.keys[new_root.keyid()] = new_root.material();
+  repo.root.keys[new_root.keyid()] = new_root.material;
   repo.root.root = {{new_root.keyid()}, 1};
   repo.write_root({&repo.root_key, &new_root});
   auto verified = repo.verify();
@@ -158,7 +158,7 @@ TEST(Attack, RejectsRootRotationWithoutOldThreshold) {
   repo.publish();
   TestKey new_root = make_key();
   repo.root.version = 2;
-  repo.root.keys[new_root.keyid()] = new_root.material();
+  repo.root.keys[new_root.keyid()] = new_root.material;
   repo.root.root = {{new_root.keyid()}, 1};
   repo.write_root({&new_root});  // only the new key: the old root never agreed
   expect_error(repo.verify(), ErrorCode::refused, "root/2.root.json (signatures of the old root, version 1)");

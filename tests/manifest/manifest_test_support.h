@@ -54,14 +54,17 @@ class PrivateXdg {
   TemporaryDirectory directory_;
 };
 
+// A key that signs test documents and the material root.json lists for it (Ed25519 here; the
+// OpenPGP tests make theirs from a throw-away GnuPG home).
 struct TestKey {
-  std::shared_ptr<signing::Ed25519PrivateKey> key;
-  std::string keyid() const { return key->keyid(); }
-  KeyMaterial material() const { return {signing::SignatureMethod::ed25519, key->public_key().raw()}; }
+  std::shared_ptr<const signing::Signer> signer;
+  KeyMaterial material;
+  std::string keyid() const { return signer->keyid(); }
 };
 
 inline TestKey make_key() {
-  return {std::make_shared<signing::Ed25519PrivateKey>(must(signing::Ed25519PrivateKey::generate()))};
+  auto key = std::make_shared<signing::Ed25519PrivateKey>(must(signing::Ed25519PrivateKey::generate()));
+  return {key, {signing::SignatureMethod::ed25519, key->public_key().raw()}};
 }
 
 struct LibrarySpec {
@@ -88,7 +91,7 @@ class TestRepository {
     root.version = 1;
     root.expires = test_now + one_year;
     for (const auto* key : {&root_key, &snapshot_key, &timestamp_key, &maintainer_key}) {
-      root.keys[key->keyid()] = key->material();
+      root.keys[key->keyid()] = key->material;
     }
     root.root = {{root_key.keyid()}, 1};
     root.snapshot = {{snapshot_key.keyid()}, 1};
@@ -103,7 +106,7 @@ class TestRepository {
   void write_root(std::vector<const TestKey*> signers = {}) {
     if (signers.empty()) signers = {&root_key};
     std::vector<const signing::Signer*> raw;
-    for (const auto* key : signers) raw.push_back(key->key.get());
+    for (const auto* key : signers) raw.push_back(key->signer.get());
     must(manifest::write_root(path(), root, raw));
     if (root.version == 1) root_document = read("root.json");
   }
@@ -121,7 +124,7 @@ class TestRepository {
     entry.yanked = spec.yanked;
     entry.advisories = spec.advisories;
     SignedDocument document = must(make_document(to_json(entry)));
-    for (const auto* key : signers) must(sign_document(document, *key->key));
+    for (const auto* key : signers) must(sign_document(document, *key->signer));
     must(write_document(path() / entry.path(), document));
     return entry;
   }
@@ -130,7 +133,7 @@ class TestRepository {
   PublishResult publish(std::int64_t now = test_now) {
     PublishOptions options;
     options.now = now;
-    return must(publish_snapshot(path(), *snapshot_key.key, *timestamp_key.key, options));
+    return must(publish_snapshot(path(), *snapshot_key.signer, *timestamp_key.signer, options));
   }
 
   TrustState trusted() const {

@@ -49,7 +49,7 @@ TEST(Metadata, RejectsRootWhoseKeyIdIsNotItsKey) {
   TestRepository repo;
   Json root = to_json(repo.root);
   TestKey other = make_key();
-  root["keys"][repo.maintainer_key.keyid()]["public"] = base64_encode(other.key->public_key().raw());
+  root["keys"][repo.maintainer_key.keyid()]["public"] = base64_encode(other.material.public_key);
   auto parsed = root_from_json(root);
   ASSERT_FALSE(parsed.ok());
   EXPECT_NE(parsed.error().message().find("the key's id is " + other.keyid()), std::string::npos)
