@@ -85,10 +85,13 @@ Result<VerifiedRepository> verify_repository(const Repository& repository, const
   CAIRN_TRY(check_not_expired(result.root.expires, fmt::format("root.json version {}", result.root.version),
                               options.clock));
 
+  // From here on the root no longer changes: each distinct set of signing keys is made once.
+  RoleKeys role_keys(result.root);
+
   // 2. The timestamp.
   std::string timestamp_text = CAIRN_TRY(repository.fetch("timestamp.json", max_timestamp_size));
   SignedDocument timestamp_document = CAIRN_TRY(parse_signed_document(timestamp_text, "timestamp", "timestamp.json"));
-  CAIRN_TRY(verify_role(timestamp_document, result.root, result.root.timestamp, "timestamp", "timestamp.json"));
+  CAIRN_TRY(verify_role(timestamp_document, role_keys, result.root.timestamp, "timestamp", "timestamp.json"));
   result.timestamp = CAIRN_TRY(timestamp_from_json(timestamp_document.signed_part).with_context("timestamp.json"));
   if (result.timestamp.version < trusted.timestamp_version) {
     return make_error(ErrorCode::refused, "timestamp.json: version {} is lower than the trusted version {} (rollback?)",
@@ -105,7 +108,7 @@ Result<VerifiedRepository> verify_repository(const Repository& repository, const
   std::string snapshot_text = CAIRN_TRY(repository.fetch("snapshot.json", result.timestamp.snapshot.length));
   CAIRN_TRY(check_meta(snapshot_text, result.timestamp.snapshot, "snapshot.json", "timestamp.json"));
   SignedDocument snapshot_document = CAIRN_TRY(parse_signed_document(snapshot_text, "snapshot", "snapshot.json"));
-  CAIRN_TRY(verify_role(snapshot_document, result.root, result.root.snapshot, "snapshot", "snapshot.json"));
+  CAIRN_TRY(verify_role(snapshot_document, role_keys, result.root.snapshot, "snapshot", "snapshot.json"));
   result.snapshot = CAIRN_TRY(snapshot_from_json(snapshot_document.signed_part).with_context("snapshot.json"));
   if (result.snapshot.version < trusted.snapshot_version) {
     return make_error(ErrorCode::refused, "snapshot.json: version {} is lower than the trusted version {} (rollback?)",
@@ -133,7 +136,7 @@ Result<VerifiedRepository> verify_repository(const Repository& repository, const
       return make_error(ErrorCode::refused, "{}: root names no maintainers for library '{}'", path,
                         library.entry.name);
     }
-    auto report = CAIRN_TRY(verify_role(document, result.root, *maintainers,
+    auto report = CAIRN_TRY(verify_role(document, role_keys, *maintainers,
                                         fmt::format("maintainer of library '{}'", library.entry.name), path));
     for (const auto& signer : report.signers) library.signers.push_back(signer.keyid);
     CAIRN_TRY(check_not_expired(library.entry.expires, path, options.clock));

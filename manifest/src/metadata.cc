@@ -455,10 +455,28 @@ Result<std::pair<std::string, KeyMaterial>> key_from_public_file(std::string_vie
   return std::pair{pinned.keyids().front(), std::move(key)};
 }
 
+Result<const signing::TrustedKeys*> RoleKeys::of(const Role& role) {
+  std::vector<std::string> keyids = role.keyids;
+  std::sort(keyids.begin(), keyids.end());
+  auto it = keys_.find(keyids);
+  if (it == keys_.end()) {
+    signing::TrustedKeys keys = CAIRN_TRY(trusted_keys(root_, keyids));
+    it = keys_.emplace(std::move(keyids), std::move(keys)).first;
+  }
+  return &it->second;
+}
+
 Result<signing::ThresholdReport> verify_role(const SignedDocument& document, const RootMetadata& root,
                                              const Role& role, std::string_view role_name, std::string_view what) {
-  auto keys = CAIRN_TRY(trusted_keys(root, role.keyids).with_context(what));
-  auto report = signing::verify_threshold(document.canonical_signed, document.signatures, keys, role.threshold);
+  RoleKeys keys(root);
+  return verify_role(document, keys, role, role_name, what);
+}
+
+Result<signing::ThresholdReport> verify_role(const SignedDocument& document, RoleKeys& keys, const Role& role,
+                                             std::string_view role_name, std::string_view what) {
+  const RootMetadata& root = keys.root();
+  const signing::TrustedKeys* pinned = CAIRN_TRY(keys.of(role).with_context(what));
+  auto report = signing::verify_threshold(document.canonical_signed, document.signatures, *pinned, role.threshold);
   if (report.ok()) return report;
   // Name the most telling cause: a known key that is simply not allowed to sign this.
   for (const auto& signature : document.signatures) {

@@ -69,6 +69,46 @@ TEST(Verification, AcceptsWellFormedRepositoryAndReportsEveryLibrary) {
   EXPECT_EQ(verified.state.timestamp_version, 1);
 }
 
+TEST(RoleKeys, MakesTheKeysOfEachDistinctKeySetOnce) {
+  TestRepository repo;
+  TestKey second = make_key();
+  repo.root.keys[second.keyid()] = second.material;
+  RoleKeys keys(repo.root);
+  const signing::TrustedKeys* maintainers = must(keys.of({{repo.maintainer_key.keyid()}, 1}));
+  // The same key set, in another role or order, is the same object: made once, not per entry.
+  EXPECT_EQ(must(keys.of({{repo.maintainer_key.keyid()}, 1})), maintainers);
+  const signing::TrustedKeys* pair = must(keys.of({{repo.maintainer_key.keyid(), second.keyid()}, 2}));
+  EXPECT_EQ(must(keys.of({{second.keyid(), repo.maintainer_key.keyid()}, 1})), pair);
+  EXPECT_NE(pair, maintainers);
+  EXPECT_EQ(pair->keyids().size(), 2u);
+  EXPECT_EQ(maintainers->keyids(), std::vector<std::string>{repo.maintainer_key.keyid()});
+}
+
+TEST(RoleKeys, NamesAKeyThatRootDoesNotList) {
+  TestRepository repo;
+  RoleKeys keys(repo.root);
+  TestKey stranger = make_key();
+  expect_error(keys.of({{stranger.keyid()}, 1}), ErrorCode::malformed,
+               "key " + stranger.keyid() + " is not in root's keys");
+}
+
+TEST(Verification, SharesTheMaintainersKeysAcrossEntriesAndStillChecksEachEntry) {
+  TestRepository repo;
+  TestKey tcp_maintainer = make_key();
+  repo.root.keys[tcp_maintainer.keyid()] = tcp_maintainer.material;
+  repo.root.maintainers["tcp"] = {{tcp_maintainer.keyid()}, 1};
+  repo.write_root();
+  repo.add_library({"http", "1.0.0"});
+  repo.add_library({"dns", "1.0.0"});
+  repo.add_library({"tcp", "1.0.0"}, {&tcp_maintainer});
+  // Signed by the default maintainers, whose keys the entries before it already used: refused.
+  repo.add_library({"tcp", "1.1.0"});
+  repo.publish();
+  expect_error(repo.verify(), ErrorCode::refused,
+               "libraries/tcp/1.1.0.json: signed by key " + repo.maintainer_key.keyid() +
+                   ", which is not a maintainer of library 'tcp' key");
+}
+
 // Serves the files under `root` over HTTP: GET /path answers the file, or 404.
 cairn::testing::LoopbackHttpServer serve_folder(const std::filesystem::path& root) {
   auto handler = [root](int connection, std::string_view request, const std::function<bool()>&) {

@@ -139,9 +139,28 @@ Result<TimestampMetadata> timestamp_from_json(const Json& signed_part);
 // The key material of a public key file (Ed25519 PEM/raw or armored OpenPGP) and its key id.
 Result<std::pair<std::string, KeyMaterial>> key_from_public_file(std::string_view content, std::string_view name);
 
+// The pinned keys of each distinct set of key ids that roles of one root name, made on first use
+// and kept: a repository's entries are mostly signed by the same few maintainers, and making a
+// TrustedKeys (parsing keys; for OpenPGP, opening a GnuPG home) costs more than checking one
+// signature with it. `root` must outlive it and stay unchanged. Used by one thread at a time.
+class RoleKeys {
+ public:
+  explicit RoleKeys(const RootMetadata& root) : root_(root) {}
+  const RootMetadata& root() const { return root_; }
+  // The keys of `role`; malformed, naming the key, when root.json does not list one of them.
+  Result<const signing::TrustedKeys*> of(const Role& role);
+
+ private:
+  const RootMetadata& root_;
+  std::map<std::vector<std::string>, signing::TrustedKeys> keys_;  // sorted key ids -> their keys
+};
+
 // Checks that at least the role's threshold of its keys signed `document`. `what` names the
 // document in errors; a signature by a root key outside the role is named as such.
 Result<signing::ThresholdReport> verify_role(const SignedDocument& document, const RootMetadata& root,
                                              const Role& role, std::string_view role_name, std::string_view what);
+// The same with the role's keys taken from (and kept in) `keys`, for many documents under one root.
+Result<signing::ThresholdReport> verify_role(const SignedDocument& document, RoleKeys& keys, const Role& role,
+                                             std::string_view role_name, std::string_view what);
 
 }  // namespace cairn::manifest
