@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# examples/udp-echo through a tap against Linux over a veth (the same kind of host link):
+# examples/udp-echo through a tap against Linux over a veth (the same kind of host link), and
+# against Solo5's own test_net image under solo5-spt through a tap (ICMP only):
 #   cairn: namespace A, tap0 10.0.0.1/24 <-> udp-echo --ipv4 10.0.0.2/24 (cairn run)
 #   linux: namespace B, veth 10.1.0.1/24 <-> namespace C, veth 10.1.0.2/24, socat UDP echo on 7 (one client)
+#   solo5: namespace D, tap0 10.0.0.1/24 <-> test_net.spt (10.0.0.2) under solo5-spt, from SOLO5_PEERS_DIR
 # Measures ping RTT median of PING_COUNT (default 1000) pings 2 ms apart, `ping -f` replies/s over
 # FLOOD_COUNT (default 20000) pings, and UDP echo datagrams/s (a python3 client, 16 in flight,
 # UDP_SECONDS seconds), each as a ratio to Linux; and udp-echo's stripped size. Every loop is
 # bounded; the namespaces are deleted on exit. Needs root, /dev/net/tun, ip, ping, socat, python3.
-# Usage: bench/net.sh [BUILD_DIR]   (default: build)
+# Usage: bench/net.sh [BUILD_DIR] [SOLO5_PEERS_DIR]   (defaults: build, ../shared/peers/solo5; the
+# Solo5 column reads n/a when the peers are missing)
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
 build=${1:-build}
+peers=${2:-../shared/peers/solo5}
 pings=${PING_COUNT:-1000}
 floods=${FLOOD_COUNT:-20000}
 udp_seconds=${UDP_SECONDS:-3}
@@ -18,20 +22,22 @@ image=$build/images/udp-echo.spt
 for tool in ip ping socat python3; do command -v $tool >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }; done
 [ -f "$image" ] || { echo "bench: $image not built" >&2; exit 1; }
 
-a=cairn-bench-net-a-$$ b=cairn-bench-net-b-$$ c=cairn-bench-net-c-$$
+a=cairn-bench-net-a-$$ b=cairn-bench-net-b-$$ c=cairn-bench-net-c-$$ d=cairn-bench-net-d-$$
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-net-bench.XXXXXX")
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  for ns in "$a" "$b" "$c"; do ip netns del "$ns" 2>/dev/null || true; done
+  for ns in "$a" "$b" "$c" "$d"; do ip netns del "$ns" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
-for ns in "$a" "$b" "$c"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-ip -n "$a" tuntap add dev tap0 mode tap
-ip -n "$a" addr add 10.0.0.1/24 dev tap0
-ip -n "$a" link set tap0 up
+for ns in "$a" "$b" "$c" "$d"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+for ns in "$a" "$d"; do
+  ip -n "$ns" tuntap add dev tap0 mode tap
+  ip -n "$ns" addr add 10.0.0.1/24 dev tap0
+  ip -n "$ns" link set tap0 up
+done
 ip -n "$b" link add veth0 type veth peer name veth1 netns "$c"
 ip -n "$b" addr add 10.1.0.1/24 dev veth0
 ip -n "$c" addr add 10.1.0.2/24 dev veth1
@@ -47,6 +53,13 @@ for _ in $(seq 50); do grep -q "^udp-echo: " "$work/echo.out" && break; sleep 0.
 grep -q "^udp-echo: " "$work/echo.out" || { echo "bench: udp-echo did not start: $(cat "$work/echo.out")" >&2; exit 1; }
 ip netns exec "$a" ping -c 3 -W 1 -q 10.0.0.2 >/dev/null
 ip netns exec "$b" ping -c 3 -W 1 -q 10.1.0.2 >/dev/null
+solo5=no
+if [ -x "$peers/tenders/spt/solo5-spt" ] && [ -f "$peers/tests/test_net/test_net.spt" ]; then
+  setsid ip netns exec "$d" "$peers/tenders/spt/solo5-spt" --mem=8 --net:service0=tap0 \
+    "$peers/tests/test_net/test_net.spt" >"$work/solo5.out" 2>&1 &
+  pids+=($!)
+  ip netns exec "$d" ping -c 3 -W 1 -q 10.0.0.2 >/dev/null && solo5=yes
+fi
 
 # median_rtt NS ADDRESS: the median of $pings RTTs in ms.
 median_rtt() {
@@ -85,11 +98,16 @@ ratio() { awk -v x="$1" -v y="$2" 'BEGIN { if (y == 0 || x == "nan" || y == "nan
 cairn_rtt=$(median_rtt "$a" 10.0.0.2) linux_rtt=$(median_rtt "$b" 10.1.0.2)
 cairn_flood=$(flood_rate "$a" 10.0.0.2) linux_flood=$(flood_rate "$b" 10.1.0.2)
 cairn_udp=$(udp_rate "$a" 10.0.0.2) linux_udp=$(udp_rate "$b" 10.1.0.2)
+solo5_rtt=n/a solo5_flood=n/a
+if [ "$solo5" == yes ]; then solo5_rtt=$(median_rtt "$d" 10.0.0.2) solo5_flood=$(flood_rate "$d" 10.0.0.2); fi
 strip -o "$work/udp-echo.stripped" "$image"
 size=$(stat -c %s "$work/udp-echo.stripped")
 
-printf '%-32s %14s %14s %8s\n' "measure" "udp-echo(tap)" "linux(veth)" "ratio"
-printf '%-32s %14s %14s %8s\n' "ping RTT median of $pings (ms)" "$cairn_rtt" "$linux_rtt" "$(ratio "$cairn_rtt" "$linux_rtt")"
-printf '%-32s %14s %14s %8s\n' "ping -f replies/s" "$cairn_flood" "$linux_flood" "$(ratio "$cairn_flood" "$linux_flood")"
-printf '%-32s %14s %14s %8s\n' "UDP echo datagrams/s" "$cairn_udp" "$linux_udp" "$(ratio "$cairn_udp" "$linux_udp")"
+row() { printf '%-32s %14s %14s %8s %15s %8s\n' "$@"; }
+row "measure" "udp-echo(tap)" "linux(veth)" "ratio" "solo5-spt(tap)" "ratio"
+row "ping RTT median of $pings (ms)" "$cairn_rtt" "$linux_rtt" "$(ratio "$cairn_rtt" "$linux_rtt")" \
+  "$solo5_rtt" "$(ratio "$cairn_rtt" "$solo5_rtt")"
+row "ping -f replies/s" "$cairn_flood" "$linux_flood" "$(ratio "$cairn_flood" "$linux_flood")" \
+  "$solo5_flood" "$(ratio "$cairn_flood" "$solo5_flood")"
+row "UDP echo datagrams/s" "$cairn_udp" "$linux_udp" "$(ratio "$cairn_udp" "$linux_udp")" "n/a" "n/a"
 echo "udp-echo.spt stripped: $size bytes ($((size / 1024)) KiB)"
