@@ -23,4 +23,14 @@ void print_error(const Error& error, bool json) {
 
 void print_notice(const std::string& text) { std::fprintf(stderr, "cairn: %s\n", text.c_str()); }
 
+void add_passphrase_option(CLI::App& command, std::string& file) {
+  command.add_option("--passphrase-file", file,
+                     "An encrypted Ed25519 key file's passphrase: the first line of FILE (default: ask on the "
+                     "terminal)");
+}
+
+signing::PassphraseSource passphrase_source(const std::string& file) {
+  return signing::PassphraseSource{file, /*prompt=*/file.empty()};
+}
+
 }  // namespace cairn::cli

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "cairn/core/result.h"
+#include "cairn/signing/passphrase.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -34,6 +35,11 @@ void print_error(const Error& error, bool json);
 // Prints "cairn: <text>" on stderr: something the user should know while a command goes on
 // (such as waiting for another cairn's lock).
 void print_notice(const std::string& text);
+
+// Adds --passphrase-file FILE to `command`, for encrypted Ed25519 key files.
+void add_passphrase_option(CLI::App& command, std::string& file);
+// Where an encrypted key's passphrase comes from: that file, or else the terminal.
+signing::PassphraseSource passphrase_source(const std::string& file);
 
 void add_hash_commands(CLI::App& app, Invocation& invocation);
 void add_archive_commands(CLI::App& app, Invocation& invocation);

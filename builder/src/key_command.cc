@@ -21,18 +21,28 @@ constexpr std::size_t max_key_file_size = 1 << 20;
 struct GenerateOptions {
   std::string openpgp_user_id;
   std::string ed25519_file;
+  bool encrypt = false;  // Ed25519: protect the key file with a passphrase
+  std::string passphrase_file;
   bool no_passphrase = false;
   std::int64_t expire_days = 730;
 };
 
 struct ListOptions {
   std::vector<std::string> files;
+  std::string passphrase_file;
 };
 
 struct ExportOptions {
   std::string id;
   std::string output;
+  std::string passphrase_file;
 };
+
+// Whether a key file holds an Ed25519 private key, plain or encrypted PKCS#8.
+bool is_private_key(const std::string& content) {
+  return content.find("-----BEGIN PRIVATE KEY-----") != std::string::npos ||
+         content.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string::npos;
+}
 
 std::string date(std::int64_t seconds) {
   std::time_t time = static_cast<std::time_t>(seconds);
@@ -61,7 +71,13 @@ Result<void> run_generate(const Invocation& invocation, const GenerateOptions& o
   }
   if (!options.ed25519_file.empty()) {
     auto key = CAIRN_TRY(signing::Ed25519PrivateKey::generate());
-    CAIRN_TRY(key.save(options.ed25519_file));
+    if (options.encrypt) {
+      signing::Passphrase passphrase = CAIRN_TRY(
+          signing::get_passphrase(passphrase_source(options.passphrase_file), options.ed25519_file, /*confirm=*/true));
+      CAIRN_TRY(key.save(options.ed25519_file, passphrase.view()));
+    } else {
+      CAIRN_TRY(key.save(options.ed25519_file));
+    }
     print_key(invocation, signing::SignatureMethod::ed25519, key.keyid(),
               fmt::format("{} (public key {}.pub)", options.ed25519_file, options.ed25519_file),
               {{"private_key", options.ed25519_file}, {"public_key", options.ed25519_file + ".pub"}});
@@ -78,11 +94,11 @@ Result<void> run_generate(const Invocation& invocation, const GenerateOptions& o
 }
 
 // Lists what each key file holds: a private or public Ed25519 key, or OpenPGP public keys.
-Result<void> list_files(const Invocation& invocation, const std::vector<std::string>& files) {
-  for (const auto& path : files) {
+Result<void> list_files(const Invocation& invocation, const ListOptions& options) {
+  for (const auto& path : options.files) {
     std::string content = CAIRN_TRY(read_file(path, max_key_file_size));
-    if (content.find("-----BEGIN PRIVATE KEY-----") != std::string::npos) {
-      auto key = CAIRN_TRY(signing::Ed25519PrivateKey::load(path));
+    if (is_private_key(content)) {
+      auto key = CAIRN_TRY(signing::Ed25519PrivateKey::load(path, passphrase_source(options.passphrase_file)));
       print_key(invocation, signing::SignatureMethod::ed25519, key.keyid(), fmt::format("{} (private)", path),
                 {{"file", path}, {"private", true}});
     } else if (content.find("-----BEGIN PGP") != std::string::npos ||
@@ -103,7 +119,7 @@ Result<void> list_files(const Invocation& invocation, const std::vector<std::str
 }
 
 Result<void> run_list(const Invocation& invocation, const ListOptions& options) {
-  if (!options.files.empty()) return list_files(invocation, options.files);
+  if (!options.files.empty()) return list_files(invocation, options);
   auto keys = CAIRN_TRY(signing::list_openpgp_secret_keys());
   for (const auto& key : keys) {
     std::string description = key.user_ids.empty() ? "(no user id)" : key.user_ids.front();
@@ -129,8 +145,9 @@ Result<void> run_export(const Invocation& invocation, const ExportOptions& optio
   if (std::filesystem::is_regular_file(options.id, error)) {
     // An Ed25519 key file, private or public: its public part in PEM.
     std::string content = CAIRN_TRY(read_file(options.id, max_key_file_size));
-    if (content.find("-----BEGIN PRIVATE KEY-----") != std::string::npos) {
-      public_key = CAIRN_TRY(signing::Ed25519PrivateKey::load(options.id)).public_key().to_pem();
+    if (is_private_key(content)) {
+      auto key = CAIRN_TRY(signing::Ed25519PrivateKey::load(options.id, passphrase_source(options.passphrase_file)));
+      public_key = key.public_key().to_pem();
     } else {
       public_key = CAIRN_TRY(signing::Ed25519PublicKey::parse(content, options.id)).to_pem();
     }
@@ -169,6 +186,14 @@ void add_key_commands(CLI::App& app, Invocation& invocation) {
       ->add_flag("--no-passphrase", generate_options->no_passphrase,
                  "OpenPGP: do not protect the key with a passphrase (for automation and tests)")
       ->needs(openpgp);
+  auto* encrypt = generate
+                      ->add_flag("--encrypt", generate_options->encrypt,
+                                 "Ed25519: encrypt the key file with a passphrase (PKCS#8, AES-256, PBKDF2)")
+                      ->needs(ed25519);
+  generate
+      ->add_option("--passphrase-file", generate_options->passphrase_file,
+                   "With --encrypt: the passphrase is the first line of FILE (default: ask twice on the terminal)")
+      ->needs(encrypt);
   generate->add_option("--expire-days", generate_options->expire_days, "OpenPGP: days until the key expires (0: never)")
       ->capture_default_str()
       ->needs(openpgp);
@@ -180,6 +205,7 @@ void add_key_commands(CLI::App& app, Invocation& invocation) {
   CLI::App* list = key->add_subcommand(
       "list", "List the OpenPGP secret keys in your keyring, or the keys in the given key files with their ids");
   list->add_option("FILE", list_options->files, "Key files to describe instead of the keyring");
+  add_passphrase_option(*list, list_options->passphrase_file);
   list->callback([&invocation, list_options] {
     invocation.action = [&invocation, list_options] { return run_list(invocation, *list_options); };
   });
@@ -191,6 +217,7 @@ void add_key_commands(CLI::App& app, Invocation& invocation) {
       ->add_option("ID", export_options->id, "OpenPGP fingerprint (or unique user id), or an Ed25519 key file")
       ->required();
   export_command->add_option("-o,--output", export_options->output, "Write to this file instead of stdout");
+  add_passphrase_option(*export_command, export_options->passphrase_file);
   export_command->callback([&invocation, export_options] {
     invocation.action = [&invocation, export_options] { return run_export(invocation, *export_options); };
   });

@@ -40,6 +40,7 @@ struct ReleaseOptions {
 
 struct SignOptions {
   std::string key;
+  std::string passphrase_file;
   std::vector<std::string> files;
 };
 
@@ -47,6 +48,7 @@ struct SnapshotOptions {
   std::string repository = ".";
   std::string key;
   std::string timestamp_key;
+  std::string passphrase_file;
   std::int64_t snapshot_days = 30;
   std::int64_t timestamp_days = 7;
 };
@@ -61,7 +63,9 @@ struct DevOptions {
   std::string checkout = ".";
 };
 
-std::int64_t now() { return system_clock()(); }
+std::int64_t now() {
+  return system_clock()();
+}
 
 // The key id and material of each key file, added to `root`; returns the ids.
 Result<std::vector<std::string>> add_keys(RootMetadata& root, const std::vector<std::string>& files) {
@@ -102,9 +106,10 @@ Result<void> run_init(const Invocation& invocation, const InitOptions& options) 
   if (invocation.json) {
     print_json({{"repository", out.string()}, {"root_keys", root_ids}, {"threshold", options.threshold}});
   } else {
-    std::printf("created %s/root.json (version 1, %zu of %zu root keys); sign it with `cairn manifest sign --key "
-                "KEY %s/root.json`\n",
-                out.c_str(), options.threshold, root_ids.size(), out.c_str());
+    std::printf(
+        "created %s/root.json (version 1, %zu of %zu root keys); sign it with `cairn manifest sign --key "
+        "KEY %s/root.json`\n",
+        out.c_str(), options.threshold, root_ids.size(), out.c_str());
   }
   return {};
 }
@@ -157,7 +162,8 @@ Result<void> run_release(const Invocation& invocation, const ReleaseOptions& opt
 }
 
 Result<void> run_sign(const Invocation& invocation, const SignOptions& options) {
-  std::unique_ptr<signing::Signer> signer = CAIRN_TRY(signing::open_signer(options.key));
+  std::unique_ptr<signing::Signer> signer =
+      CAIRN_TRY(signing::open_signer(options.key, {}, passphrase_source(options.passphrase_file)));
   for (const auto& file : options.files) {
     SignedDocument document = CAIRN_TRY(read_document(file));
     CAIRN_TRY(sign_document(document, *signer));
@@ -165,8 +171,8 @@ Result<void> run_sign(const Invocation& invocation, const SignOptions& options) 
     if (document.type == "root" && fs::path(file).filename() == "root.json") {
       // Keep the versioned copy that clients walk for rotations in step.
       auto root = CAIRN_TRY(root_from_json(document.signed_part).with_context(file));
-      CAIRN_TRY(write_document(fs::path(file).parent_path() / "root" / fmt::format("{}.root.json", root.version),
-                               document));
+      CAIRN_TRY(
+          write_document(fs::path(file).parent_path() / "root" / fmt::format("{}.root.json", root.version), document));
     }
     if (invocation.json) {
       print_json({{"file", file}, {"keyid", signer->keyid()}, {"signatures", document.signatures.size()}});
@@ -179,15 +185,16 @@ Result<void> run_sign(const Invocation& invocation, const SignOptions& options) 
 }
 
 Result<void> run_snapshot(const Invocation& invocation, const SnapshotOptions& options) {
-  std::unique_ptr<signing::Signer> snapshot_signer = CAIRN_TRY(signing::open_signer(options.key));
+  const signing::PassphraseSource passphrase = passphrase_source(options.passphrase_file);
+  std::unique_ptr<signing::Signer> snapshot_signer = CAIRN_TRY(signing::open_signer(options.key, {}, passphrase));
   std::unique_ptr<signing::Signer> timestamp_signer =
-      options.timestamp_key.empty() ? nullptr : CAIRN_TRY(signing::open_signer(options.timestamp_key));
+      options.timestamp_key.empty() ? nullptr : CAIRN_TRY(signing::open_signer(options.timestamp_key, {}, passphrase));
   PublishOptions publish;
   publish.now = now();
   publish.snapshot_lifetime = options.snapshot_days * day;
   publish.timestamp_lifetime = options.timestamp_days * day;
-  PublishResult result = CAIRN_TRY(publish_snapshot(
-      options.repository, *snapshot_signer, timestamp_signer ? *timestamp_signer : *snapshot_signer, publish));
+  PublishResult result = CAIRN_TRY(publish_snapshot(options.repository, *snapshot_signer,
+                                                    timestamp_signer ? *timestamp_signer : *snapshot_signer, publish));
   if (invocation.json) {
     print_json({{"snapshot_version", result.snapshot_version},
                 {"timestamp_version", result.timestamp_version},
@@ -200,7 +207,9 @@ Result<void> run_snapshot(const Invocation& invocation, const SnapshotOptions& o
   return {};
 }
 
-nlohmann::json role_json(const Role& role) { return {{"keyids", role.keyids}, {"threshold", role.threshold}}; }
+nlohmann::json role_json(const Role& role) {
+  return {{"keyids", role.keyids}, {"threshold", role.threshold}};
+}
 
 Result<void> run_verify(const Invocation& invocation, const VerifyCommandOptions& options) {
   Repository repository = CAIRN_TRY(Repository::open(options.location));
@@ -228,18 +237,23 @@ Result<void> run_verify(const Invocation& invocation, const VerifyCommandOptions
       item["advisories"] = advisories;
       libraries.push_back(item);
     }
-    print_json({{"repository", options.location},
-                {"development", trusted_root.development},
-                {"root", {{"version", trusted_root.version}, {"expires", format_rfc3339(trusted_root.expires)},
-                          {"root", role_json(trusted_root.root)}}},
-                {"snapshot", {{"version", verified.snapshot.version}, {"expires", format_rfc3339(verified.snapshot.expires)}}},
-                {"timestamp", {{"version", verified.timestamp.version}, {"expires", format_rfc3339(verified.timestamp.expires)}}},
-                {"libraries", libraries}});
+    print_json(
+        {{"repository", options.location},
+         {"development", trusted_root.development},
+         {"root",
+          {{"version", trusted_root.version},
+           {"expires", format_rfc3339(trusted_root.expires)},
+           {"root", role_json(trusted_root.root)}}},
+         {"snapshot", {{"version", verified.snapshot.version}, {"expires", format_rfc3339(verified.snapshot.expires)}}},
+         {"timestamp",
+          {{"version", verified.timestamp.version}, {"expires", format_rfc3339(verified.timestamp.expires)}}},
+         {"libraries", libraries}});
     return {};
   }
   std::printf("%s: verified%s\n", options.location.c_str(), trusted_root.development ? " (development manifest)" : "");
-  std::printf("  root      version %lld, expires %s, %zu of %zu root keys\n", static_cast<long long>(trusted_root.version),
-              format_rfc3339(trusted_root.expires).c_str(), trusted_root.root.threshold, trusted_root.root.keyids.size());
+  std::printf("  root      version %lld, expires %s, %zu of %zu root keys\n",
+              static_cast<long long>(trusted_root.version), format_rfc3339(trusted_root.expires).c_str(),
+              trusted_root.root.threshold, trusted_root.root.keyids.size());
   std::printf("  snapshot  version %lld, expires %s\n", static_cast<long long>(verified.snapshot.version),
               format_rfc3339(verified.snapshot.expires).c_str());
   std::printf("  timestamp version %lld, expires %s\n", static_cast<long long>(verified.timestamp.version),
@@ -254,7 +268,8 @@ Result<void> run_verify(const Invocation& invocation, const VerifyCommandOptions
                 format_rfc3339(library.entry.expires).c_str(),
                 library.entry.yanked ? fmt::format(" [yanked: {}]", *library.entry.yanked).c_str() : "");
     for (const auto& advisory : library.entry.advisories) {
-      std::printf("    advisory %s (%s): %s\n", advisory.id.c_str(), advisory.affected.c_str(), advisory.summary.c_str());
+      std::printf("    advisory %s (%s): %s\n", advisory.id.c_str(), advisory.affected.c_str(),
+                  advisory.summary.c_str());
     }
   }
   return {};
@@ -306,11 +321,12 @@ void add_manifest_commands(CLI::App& app, Invocation& invocation) {
   on_run(init_command, invocation, init, run_init);
 
   auto release = std::make_shared<ReleaseOptions>();
-  CLI::App* release_command =
-      manifest->add_subcommand("release", "Write the unsigned entry of the library in LIBDIR (tree hash of library.json + sources)");
+  CLI::App* release_command = manifest->add_subcommand(
+      "release", "Write the unsigned entry of the library in LIBDIR (tree hash of library.json + sources)");
   release_command->add_option("LIBDIR", release->library, "Folder holding library.json")->required();
   release_command->add_option("--repo", release->repository, "Repository folder")->capture_default_str();
-  release_command->add_option("--expires-days", release->expires_days, "Days until the entry expires")->capture_default_str();
+  release_command->add_option("--expires-days", release->expires_days, "Days until the entry expires")
+      ->capture_default_str();
   release_command->add_flag("--archive", release->archive, "Also write archives/<name>-<version>.tar.gz and record it");
   release_command->add_option("--yank", release->yank, "Mark this version yanked, with this reason");
   on_run(release_command, invocation, release, run_release);
@@ -318,6 +334,7 @@ void add_manifest_commands(CLI::App& app, Invocation& invocation) {
   auto sign = std::make_shared<SignOptions>();
   CLI::App* sign_command = manifest->add_subcommand("sign", "Add a signature to manifest documents");
   sign_command->add_option("--key", sign->key, "Ed25519 private key file or OpenPGP key id")->required();
+  add_passphrase_option(*sign_command, sign->passphrase_file);
   sign_command->add_option("FILE", sign->files, "Documents to sign")->required();
   on_run(sign_command, invocation, sign, run_sign);
 
@@ -326,9 +343,11 @@ void add_manifest_commands(CLI::App& app, Invocation& invocation) {
   snapshot_command->add_option("--repo", snapshot->repository, "Repository folder")->capture_default_str();
   snapshot_command->add_option("--key", snapshot->key, "Snapshot key (also the timestamp key unless --timestamp-key)")
       ->required();
+  add_passphrase_option(*snapshot_command, snapshot->passphrase_file);
   snapshot_command->add_option("--timestamp-key", snapshot->timestamp_key, "Timestamp key");
   snapshot_command->add_option("--snapshot-days", snapshot->snapshot_days, "Snapshot lifetime")->capture_default_str();
-  snapshot_command->add_option("--timestamp-days", snapshot->timestamp_days, "Timestamp lifetime")->capture_default_str();
+  snapshot_command->add_option("--timestamp-days", snapshot->timestamp_days, "Timestamp lifetime")
+      ->capture_default_str();
   on_run(snapshot_command, invocation, snapshot, run_snapshot);
 
   auto verify = std::make_shared<VerifyCommandOptions>();

@@ -35,6 +35,7 @@ struct SignOptions {
   std::string payload_type;
   std::string append;  // an existing envelope to add signatures to
   std::string output;
+  std::string passphrase_file;
 };
 
 struct VerifyOptions {
@@ -82,7 +83,9 @@ Result<void> run_sign(const Invocation& invocation, const SignOptions& options) 
                       "a detached signature is made with one --key; several keys can sign one --dsse envelope");
   }
   std::vector<std::unique_ptr<signing::Signer>> signers;
-  for (const auto& key : options.keys) signers.push_back(CAIRN_TRY(signing::open_signer(key)));
+  for (const auto& key : options.keys) {
+    signers.push_back(CAIRN_TRY(signing::open_signer(key, {}, passphrase_source(options.passphrase_file))));
+  }
   std::string content = CAIRN_TRY(read_file(options.file, max_signed_file_size));
 
   std::string output = options.output;
@@ -232,6 +235,7 @@ void add_sign_commands(CLI::App& app, Invocation& invocation) {
                    "OpenPGP fingerprint in your keyring, or an Ed25519 private key file (repeat for --dsse)")
       ->required()
       ->allow_extra_args(false);
+  add_passphrase_option(*sign, sign_options->passphrase_file);
   sign->add_flag("--dsse", sign_options->dsse, "Write a DSSE envelope whose payload is FILE");
   sign->add_option("--payload-type", sign_options->payload_type,
                    "The envelope's payloadType, e.g. application/vnd.in-toto+json (with --append: the type the "

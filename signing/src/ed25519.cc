@@ -59,9 +59,18 @@ Result<std::string> bio_contents(BIO* bio) {
   return std::string(data, static_cast<std::size_t>(size));
 }
 
-// Never asked: Cairn's key files are not encrypted, and an encrypted one must fail, not prompt.
+// For what must not be encrypted (public keys, keys read as unencrypted): OpenSSL must fail, not
+// prompt on the terminal itself.
 int refuse_password(char*, int, int, void*) {
   return 0;
+}
+
+// Hands OpenSSL the passphrase `user` points to (a std::string_view).
+int give_passphrase(char* buffer, int size, int, void* user) {
+  auto* passphrase = static_cast<const std::string_view*>(user);
+  if (size < 0 || passphrase->size() > static_cast<std::size_t>(size)) return -1;
+  std::copy(passphrase->begin(), passphrase->end(), buffer);
+  return static_cast<int>(passphrase->size());
 }
 
 Result<UniqueMdContext> new_md_context() {
@@ -214,10 +223,18 @@ Result<Ed25519PrivateKey> Ed25519PrivateKey::from_seed(std::string_view seed) {
   return from_key(std::move(key), "seed");
 }
 
-Result<Ed25519PrivateKey> Ed25519PrivateKey::parse(std::string_view pem, std::string_view name) {
+Result<Ed25519PrivateKey> Ed25519PrivateKey::parse(std::string_view pem, std::string_view name,
+                                                   const PassphraseSource& passphrase) {
   if (pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string_view::npos) {
-    return make_error(ErrorCode::unsupported, "{}: an encrypted private key; Cairn reads unencrypted PKCS#8 key files",
-                      name);
+    Passphrase secret = CAIRN_TRY(get_passphrase(passphrase, name));
+    std::string_view text = secret.view();
+    UniqueBio bio = memory_bio(pem);
+    auto key = share(PEM_read_bio_PrivateKey(bio.get(), nullptr, give_passphrase, &text));
+    if (!key) {
+      ERR_clear_error();
+      return make_error(ErrorCode::refused, "{}: wrong passphrase, or the key file is damaged", name);
+    }
+    return from_key(std::move(key), name);
   }
   if (pem.find("-----BEGIN PRIVATE KEY-----") == std::string_view::npos) {
     return make_error(ErrorCode::malformed, "{}: not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----)", name);
@@ -228,7 +245,8 @@ Result<Ed25519PrivateKey> Ed25519PrivateKey::parse(std::string_view pem, std::st
   return from_key(std::move(key), name);
 }
 
-Result<Ed25519PrivateKey> Ed25519PrivateKey::load(const std::filesystem::path& path) {
+Result<Ed25519PrivateKey> Ed25519PrivateKey::load(const std::filesystem::path& path,
+                                                  const PassphraseSource& passphrase) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {
     if (errno == ENOENT) return make_error(ErrorCode::not_found, "{}: no such key file", path.string());
@@ -242,20 +260,25 @@ Result<Ed25519PrivateKey> Ed25519PrivateKey::load(const std::filesystem::path& p
                       mode);
   }
   std::string pem = CAIRN_TRY(read_file(path, max_key_file_size));
-  return parse(pem, path.string());
+  return parse(pem, path.string(), passphrase);
 }
 
-std::string Ed25519PrivateKey::to_pem() const {
+std::string Ed25519PrivateKey::to_pem(std::string_view passphrase) const {
   UniqueBio bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    fatal("OpenSSL cannot write a PEM private key");
-  }
+  if (!bio) fatal("OpenSSL cannot make a memory BIO");
+  // PKCS#8 with PBES2: PBKDF2-HMAC-SHA256 and AES-256-CBC, OpenSSL 3's defaults for this call.
+  std::string_view pass = passphrase;
+  int written =
+      passphrase.empty()
+          ? PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr)
+          : PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), EVP_aes_256_cbc(), nullptr, 0, give_passphrase, &pass);
+  if (written != 1) fatal("OpenSSL cannot write a PEM private key");
   auto pem = bio_contents(bio.get());
   if (!pem.ok()) fatal(pem.error().message());
   return std::move(pem).value();
 }
 
-Result<void> Ed25519PrivateKey::save(const std::filesystem::path& path) const {
+Result<void> Ed25519PrivateKey::save(const std::filesystem::path& path, std::string_view passphrase) const {
   std::filesystem::path public_path = path.string() + ".pub";
   for (const auto& destination : {path, public_path}) {
     struct stat info {};
@@ -263,7 +286,7 @@ Result<void> Ed25519PrivateKey::save(const std::filesystem::path& path) const {
       return make_error(ErrorCode::already_exists, "{} already exists; it will not be replaced", destination.string());
     }
   }
-  CAIRN_TRY(write_file_atomically(path, to_pem(), 0600));
+  CAIRN_TRY(write_file_atomically(path, to_pem(passphrase), 0600));
   auto written = write_file_atomically(public_path, public_key_.to_pem(), 0644);
   if (!written.ok()) {
     ::unlink(path.c_str());  // so that the same command can simply be run again

@@ -101,11 +101,12 @@ Result<VerifiedSignature> Verifier::verify(std::string_view data, const Signatur
   return single_verified_signature(check(data, signature));
 }
 
-Result<std::unique_ptr<Signer>> open_signer(std::string_view id, const std::filesystem::path& gnupg_home) {
+Result<std::unique_ptr<Signer>> open_signer(std::string_view id, const std::filesystem::path& gnupg_home,
+                                            const PassphraseSource& passphrase) {
   std::error_code error;
   std::filesystem::path path(id);
   if (std::filesystem::is_regular_file(path, error)) {
-    auto key = CAIRN_TRY(Ed25519PrivateKey::load(path));
+    auto key = CAIRN_TRY(Ed25519PrivateKey::load(path, passphrase));
     return std::unique_ptr<Signer>(std::make_unique<Ed25519PrivateKey>(std::move(key)));
   }
   if (id.find('/') != std::string_view::npos || id.ends_with(".pem") || id.ends_with(".key")) {

@@ -183,6 +183,43 @@ expect_failure "--append to an envelope with a field Cairn would drop" \
   "$cairn" sign --key "$alice" --dsse --append extended.json data
 expect_eq "refused appends leave the envelope unchanged" "$(cmp -s cosigned.json cosigned.before && echo same)" "same"
 
+# --- encrypted Ed25519 key files --------------------------------------------------------------
+printf 'correct horse battery\n' >passphrase
+printf 'wrong horse\n' >wrong-passphrase
+line=$("$cairn" key generate --ed25519 sealed.key --encrypt --passphrase-file passphrase)
+sealed=$(echo "$line" | awk '{print $2}')
+expect_contains "an encrypted key file is encrypted PKCS#8" "$(head -1 sealed.key)" "BEGIN ENCRYPTED PRIVATE KEY"
+if openssl pkey -in sealed.key -passin file:passphrase -noout 2>/dev/null; then
+  pass "openssl opens cairn's encrypted key with the passphrase"
+else
+  fail "openssl cannot open cairn's encrypted key"
+fi
+"$cairn" sign --key sealed.key --passphrase-file passphrase data >/dev/null
+if openssl pkeyutl -verify -rawin -pubin -inkey sealed.key.pub -in data -sigfile data.ed25519.sig >/dev/null; then
+  pass "a signature by the encrypted key verifies with openssl"
+else
+  fail "openssl rejects the encrypted key's signature"
+fi
+expect_contains "key list with the passphrase names the key" \
+  "$("$cairn" key list --passphrase-file passphrase sealed.key)" "$sealed"
+expect_failure "a wrong passphrase" "sealed.key: wrong passphrase, or the key file is damaged" \
+  "$cairn" sign --key sealed.key --passphrase-file wrong-passphrase data
+expect_failure "an encrypted key and no terminal" \
+  "sealed.key is encrypted and there is no terminal to ask for its passphrase on: give --passphrase-file FILE" \
+  setsid "$cairn" sign --key sealed.key data
+set +e
+message=$("$cairn" key generate --ed25519 other.key --passphrase-file passphrase 2>&1)
+status=$?
+set -e
+expect_eq "--passphrase-file without --encrypt is a usage error" "$status" "2"
+expect_contains "--passphrase-file without --encrypt says why" "$message" "--passphrase-file requires --encrypt"
+openssl genpkey -algorithm ed25519 -aes-256-cbc -pass file:passphrase -out openssl-sealed.key 2>/dev/null
+chmod 600 openssl-sealed.key
+openssl pkey -in openssl-sealed.key -passin file:passphrase -pubout -out openssl-sealed.pub
+"$cairn" sign --key openssl-sealed.key --passphrase-file passphrase -o openssl-sealed.ed25519.sig data >/dev/null
+expect_contains "cairn signs with a key openssl encrypted" \
+  "$("$cairn" verify-signature --trust openssl-sealed.pub data openssl-sealed.ed25519.sig 2>&1 || true)" "good: 1 of 1"
+
 # --- bad input ------------------------------------------------------------------------------
 printf 'garbage' >garbage.sig
 expect_failure "garbage signature" "not an OpenPGP detached signature" \

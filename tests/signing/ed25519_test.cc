@@ -123,6 +123,58 @@ TEST(Ed25519, SavesPrivateKeyWithMode0600AndRefusesToOverwrite) {
   EXPECT_EQ(Ed25519PrivateKey::load(path).value().keyid(), key.keyid());
 }
 
+// ---- Encrypted key files -------------------------------------------------------------------------
+
+TEST(Ed25519, AnEncryptedKeyFileLoadsOnlyWithItsPassphrase) {
+  auto directory = make_temporary_directory();
+  auto key = Ed25519PrivateKey::generate().value();
+  std::filesystem::path path = directory.path() / "sealed.key";
+  ASSERT_TRUE(key.save(path, "correct horse").ok());
+  std::string pem = read_bytes(path);
+  EXPECT_NE(pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----"), std::string::npos);
+  EXPECT_EQ(pem.find(key.to_pem()), std::string::npos);
+  write_bytes(directory.path() / "right", "correct horse\n", 0600);
+  write_bytes(directory.path() / "wrong", "incorrect horse\n", 0600);
+
+  EXPECT_EQ(Ed25519PrivateKey::load(path, {directory.path() / "right"}).value().keyid(), key.keyid());
+  auto wrong = Ed25519PrivateKey::load(path, {directory.path() / "wrong"});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code(), ErrorCode::refused);
+  EXPECT_EQ(wrong.error().message(), path.string() + ": wrong passphrase, or the key file is damaged");
+  auto unasked = Ed25519PrivateKey::load(path);
+  ASSERT_FALSE(unasked.ok());
+  EXPECT_EQ(unasked.error().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(unasked.error().message(), path.string() + " is encrypted: give --passphrase-file FILE");
+  // The public key file is written in the clear, for pinning.
+  EXPECT_EQ(Ed25519PublicKey::load(path.string() + ".pub").value().keyid(), key.keyid());
+}
+
+TEST(Ed25519, ReadsAKeyOpensslEncryptedWithAPassphraseFile) {
+  auto directory = make_temporary_directory();
+  std::filesystem::path path = directory.path() / "openssl.key";
+  std::filesystem::path passphrase = directory.path() / "passphrase";
+  write_bytes(passphrase, "s3cret phrase\r\nnot part of it\n", 0600);
+  must_run("openssl genpkey -algorithm ed25519 -aes-256-cbc -pass pass:" + shell_quote("s3cret phrase") + " -out " +
+           shell_quote(path.string()) + " 2>/dev/null && chmod 600 " + shell_quote(path.string()));
+  auto key = Ed25519PrivateKey::load(path, {passphrase});
+  ASSERT_TRUE(key.ok()) << key.error().message();
+  auto signature = key->sign("payload");
+  ASSERT_TRUE(signature.ok());
+  EXPECT_TRUE(key->public_key().verify("payload", signature->bytes).ok());
+}
+
+TEST(Ed25519, APassphraseFileMustHoldAPassphrase) {
+  auto directory = make_temporary_directory();
+  std::filesystem::path path = directory.path() / "sealed.key";
+  ASSERT_TRUE(Ed25519PrivateKey::generate().value().save(path, "x").ok());
+  write_bytes(directory.path() / "empty", "\n", 0600);
+  auto empty = Ed25519PrivateKey::load(path, {directory.path() / "empty"});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().code(), ErrorCode::malformed);
+  EXPECT_EQ(empty.error().message(), (directory.path() / "empty").string() + ": an empty passphrase");
+  EXPECT_EQ(Ed25519PrivateKey::load(path, {directory.path() / "missing"}).error().code(), ErrorCode::not_found);
+}
+
 TEST(Ed25519, RefusesPrivateKeyFileReadableByOthers) {
   auto directory = make_temporary_directory();
   std::filesystem::path path = directory.path() / "open.key";

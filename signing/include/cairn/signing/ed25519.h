@@ -2,13 +2,15 @@
 //
 // Signatures are "pure" Ed25519 over the whole message (RFC 8032), 64 raw bytes: exactly what
 // `openssl pkeyutl -sign -rawin` writes and `openssl pkeyutl -verify -rawin` checks.
-// Key files: the private key is unencrypted PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----", as
-// `openssl genpkey -algorithm ed25519` writes it) and must not be accessible to group or others;
+// Key files: the private key is PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----", as `openssl genpkey
+// -algorithm ed25519` writes it, or "-----BEGIN ENCRYPTED PRIVATE KEY-----" with a passphrase, as
+// it writes with `-aes-256-cbc -pass ...`) and must not be accessible to group or others;
 // the public key is PEM SubjectPublicKeyInfo ("-----BEGIN PUBLIC KEY-----", as
 // `openssl pkey -pubout` writes it) or the 32 raw key bytes.
 #pragma once
 
 #include "cairn/core/result.h"
+#include "cairn/signing/passphrase.h"
 #include "cairn/signing/signer.h"
 
 #include <openssl/types.h>
@@ -57,19 +59,23 @@ class Ed25519PrivateKey final : public Signer {
   static Result<Ed25519PrivateKey> generate();
   // The key with the 32-byte RFC 8032 secret `seed` (for test vectors).
   static Result<Ed25519PrivateKey> from_seed(std::string_view seed);
-  // Parses unencrypted PKCS#8 PEM; `name` is used in errors.
-  static Result<Ed25519PrivateKey> parse(std::string_view pem, std::string_view name);
+  // Parses PKCS#8 PEM; `name` is used in errors. An encrypted key takes its passphrase from
+  // `passphrase` (a wrong one is refused, code refused).
+  static Result<Ed25519PrivateKey> parse(std::string_view pem, std::string_view name,
+                                         const PassphraseSource& passphrase = {});
   // Reads a private key file, refusing one that group or others may access
   // ("key.pem is readable by others (mode 0644); chmod 600 it", code invalid_argument).
-  static Result<Ed25519PrivateKey> load(const std::filesystem::path& path);
+  static Result<Ed25519PrivateKey> load(const std::filesystem::path& path, const PassphraseSource& passphrase = {});
 
-  // Writes `path` (PKCS#8 PEM, mode 0600) and `path`.pub (public PEM, mode 0644), each atomically;
-  // refuses to replace either if it exists (code already_exists).
-  Result<void> save(const std::filesystem::path& path) const;
+  // Writes `path` (PKCS#8 PEM, mode 0600; encrypted with AES-256-CBC and a PBKDF2 key, as
+  // `openssl pkcs8 -topk8 -v2 aes-256-cbc` does, when `passphrase` is not empty) and `path`.pub
+  // (public PEM, mode 0644), each atomically; refuses to replace either if it exists (code
+  // already_exists).
+  Result<void> save(const std::filesystem::path& path, std::string_view passphrase = {}) const;
 
   const Ed25519PublicKey& public_key() const { return public_key_; }
-  // Unencrypted PKCS#8 PEM.
-  std::string to_pem() const;
+  // PKCS#8 PEM, encrypted when `passphrase` is not empty.
+  std::string to_pem(std::string_view passphrase = {}) const;
 
   SignatureMethod method() const override { return SignatureMethod::ed25519; }
   const std::string& keyid() const override { return public_key_.keyid(); }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "cairn/core/result.h"
+#include "cairn/signing/passphrase.h"
 
 #include <nlohmann/json.hpp>
 
@@ -100,9 +101,10 @@ class Verifier {
 Result<VerifiedSignature> single_verified_signature(std::vector<SignatureCheck> checks);
 
 // Opens the private key `id` for signing: a path to an Ed25519 private key file if a file exists
-// there, otherwise an OpenPGP key in the user's GnuPG home (`gnupg_home`, or gpg's default:
-// $GNUPGHOME or ~/.gnupg) given by fingerprint or by a user id that matches exactly one
-// secret key.
-Result<std::unique_ptr<Signer>> open_signer(std::string_view id, const std::filesystem::path& gnupg_home = {});
+// there (an encrypted one takes its passphrase from `passphrase`), otherwise an OpenPGP key in the
+// user's GnuPG home (`gnupg_home`, or gpg's default: $GNUPGHOME or ~/.gnupg) given by fingerprint
+// or by a user id that matches exactly one secret key (gpg-agent asks for its passphrase).
+Result<std::unique_ptr<Signer>> open_signer(std::string_view id, const std::filesystem::path& gnupg_home = {},
+                                            const PassphraseSource& passphrase = {});
 
 }  // namespace cairn::signing
