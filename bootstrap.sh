@@ -19,7 +19,7 @@ packages=(
   libgpgme-dev gnupg gpgv
   libgtest-dev libgmock-dev libbenchmark-dev
   hyperfine
-  libseccomp-dev bats iproute2 iputils-ping
+  libseccomp-dev bats iproute2 iputils-ping iputils-arping
   dnsmasq-base socat python3
 )
 

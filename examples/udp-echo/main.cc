@@ -103,8 +103,8 @@ sched::Task<void> report_addresses(net::Stack& stack, bool dhcp) {
           mac[3 * i + 1] = "0123456789abcdef"[byte & 15];
           mac[3 * i + 2] = i + 1 < cairn::protocols::MacAddress::size ? ':' : '\0';
         }
-        print("udp-echo: {}.{}.{}.{} is in use by {}; declined it\n", a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255,
-              static_cast<const char*>(mac));
+        print("udp-echo: {}.{}.{}.{} is in use by {}; {} it\n", a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255,
+              static_cast<const char*>(mac), event.defended ? "defended" : "declined");
         break;
       }
     }

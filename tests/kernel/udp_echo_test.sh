@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # examples/udp-echo end to end through a tap device, inside a network namespace this test makes
 # (and deletes on exit, even on failure): a lease from dnsmasq, ping, a UDP datagram echoed; an
-# offered address that another host already has, declined; then a static address with ping. Skips when it cannot make a tap (not root, no /dev/net/tun,
+# offered address that another host already has, declined; then a static address with ping, a
+# Linux ARP probe for it answered and a Linux host claiming it defended against. Skips when it cannot make a tap (not root, no /dev/net/tun,
 # no ip) or lacks a peer (dnsmasq, ping, socat).
 # Usage: udp_echo_test.sh BUILD_DIR
 set -euo pipefail
@@ -20,6 +21,7 @@ dnsmasq=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 [ -x "$dnsmasq" ] || skip "no dnsmasq (apt-get install dnsmasq-base)"
 command -v ping >/dev/null || skip "no ping"
 command -v socat >/dev/null || skip "no socat"
+command -v arping >/dev/null || skip "no arping (apt-get install iputils-arping)"
 
 namespace=cairn-udp-echo-$$
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-udp-echo-test.XXXXXX")
@@ -126,6 +128,16 @@ if start_echo static --ipv4 10.0.0.2/24; then
     fail "static line: $(cat "$work/static.out")"; fi
   replies=$(in_namespace ping -c 5 -W 1 -i 0.2 10.0.0.2 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
   if [ "$replies" == 5 ]; then pass "5 of 5 pings to the static address answered"; else fail "pings answered: '${replies}' of 5"; fi
+  # arping -D sends RFC 5227 probes (sender 0.0.0.0) and exits 1 when the address answers.
+  probe=$(in_namespace arping -D -c 2 -w 3 -I tap0 10.0.0.2 || true)
+  expect_contains "a Linux ARP probe for the static address is answered" "$probe" "Received 1 response"
+  # Linux claims the address for itself (a gratuitous ARP from 10.0.0.2): the image defends it.
+  ip -n "$namespace" addr add 10.0.0.2/32 dev tap0
+  in_namespace arping -U -c 1 -w 1 -I tap0 -s 10.0.0.2 10.0.0.2 >/dev/null || true
+  ip -n "$namespace" addr del 10.0.0.2/32 dev tap0
+  for _ in $(seq 20); do grep -q "defended it$" "$work/static.out" && break; sleep 0.1; done
+  expect_contains "a host claiming the static address is defended against" \
+    "$(grep "is in use" "$work/static.out" || true)" "udp-echo: 10.0.0.2 is in use by $tap_mac; defended it"
 else
   fail "udp-echo --ipv4 printed no address: $(cat "$work/static.out" "$work/static.err")"
 fi

@@ -112,11 +112,23 @@ TEST_F(ResolverTest, DropsAndCountsClaimsOnItsOwnAddress) {
   EXPECT_FALSE(resolver.lookup(own, start, mac));
 }
 
-TEST_F(ResolverTest, DropsProbesAndBroadcastOrGroupSenders) {
-  EXPECT_FALSE(input(request(peer_mac, Ipv4Address::any(), own)));              // RFC 5227 probe
-  EXPECT_FALSE(input(request(peer_mac, Ipv4Address::of(10, 0, 0, 255), own)));  // subnet broadcast
-  EXPECT_FALSE(input(request(MacAddress::broadcast(), peer, own)));             // group MAC
-  EXPECT_EQ(counters.dropped(Error::bad_address), 3u);
+TEST_F(ResolverTest, AnswersAProbeForItsAddressWithoutLearningFromIt) {
+  // RFC 5227 2.1.1: a host about to take 10.0.0.1 asks with sender 0.0.0.0; the answer warns it.
+  ASSERT_TRUE(input(request(peer_mac, Ipv4Address::any(), own)));
+  EXPECT_EQ(reply.operation, Operation::reply);
+  EXPECT_EQ(reply.sender_mac, own_mac);
+  EXPECT_EQ(reply.sender_address, own);
+  EXPECT_EQ(reply.target_mac, peer_mac);
+  EXPECT_TRUE(reply.target_address.is_any());
+  EXPECT_EQ(resolver.cached_bindings(start), 0u);
+}
+
+TEST_F(ResolverTest, DropsOtherProbesAndBroadcastOrGroupSenders) {
+  EXPECT_FALSE(input(request(peer_mac, Ipv4Address::any(), other)));               // a probe for another address
+  EXPECT_FALSE(input(request(MacAddress::broadcast(), Ipv4Address::any(), own)));  // a probe from a group MAC
+  EXPECT_FALSE(input(request(peer_mac, Ipv4Address::of(10, 0, 0, 255), own)));     // subnet broadcast
+  EXPECT_FALSE(input(request(MacAddress::broadcast(), peer, own)));                // group MAC
+  EXPECT_EQ(counters.dropped(Error::bad_address), 4u);
   EXPECT_EQ(resolver.cached_bindings(start), 0u);
 }
 

@@ -133,6 +133,46 @@ TEST_F(InterfaceTest, AnswersArpRequestsForItsAddress) {
                                                testing::arp_packet(2, own_mac, own, peer_mac, peer)));
 }
 
+TEST_F(InterfaceTest, AnswersAProbeForItsAddressSoTheProberBacksOff) {
+  net.input(
+      view(from_peer(ethernet::ether_type::arp, testing::arp_packet(1, peer_mac, Ipv4Address::any(), MacAddress(), own),
+                     MacAddress::broadcast())),
+      start);
+  std::vector<Bytes> frames = drain(net);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0], testing::ethernet_frame(peer_mac, own_mac, ethernet::ether_type::arp,
+                                               testing::arp_packet(2, own_mac, own, peer_mac, Ipv4Address::any())));
+}
+
+TEST_F(InterfaceTest, DefendsItsAddressAtMostOncePerDefendInterval) {
+  Bytes claim = from_peer(ethernet::ether_type::arp, testing::arp_packet(1, peer_mac, own, MacAddress(), own),
+                          MacAddress::broadcast());  // the peer announces our address as its own
+  net.input(view(claim), start);
+  std::vector<Bytes> frames = drain(net);
+  ASSERT_EQ(frames.size(), 1u);
+  MacAddress destination;
+  arp::Packet defence = parse_arp_frame(frames[0], &destination);
+  EXPECT_TRUE(destination.is_broadcast());
+  EXPECT_EQ(defence.sender_mac, own_mac);
+  EXPECT_EQ(defence.sender_address, own);
+  EXPECT_EQ(defence.target_address, own);
+  Event event;
+  ASSERT_TRUE(net.next_event(event));
+  EXPECT_EQ(event.kind, Event::Kind::address_conflict);
+  EXPECT_TRUE(event.defended);
+  EXPECT_EQ(event.address.address, own);
+  EXPECT_EQ(event.conflicting_mac, peer_mac);
+  EXPECT_TRUE(net.configured());  // it keeps the address
+
+  net.input(view(claim), start + seconds(9));  // within DEFEND_INTERVAL: no second announcement
+  EXPECT_TRUE(drain(net).empty());
+  EXPECT_FALSE(net.next_event(event));
+  net.input(view(claim), start + seconds(10));
+  EXPECT_EQ(drain(net).size(), 1u);
+  EXPECT_TRUE(net.next_event(event));
+  EXPECT_EQ(net.stats().arp.dropped(Error::address_conflict), 3u);
+}
+
 TEST_F(InterfaceTest, AnswersAPingWithTheSameIdentifierSequenceAndData) {
   introduce_peer();
   Bytes body = testing::bytes_of("0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghij");

@@ -41,7 +41,15 @@ bool Resolver::input(const Packet& packet, Time now, Packet& reply) {
     counters_.drop(Error::address_conflict);
     return false;
   }
-  // Probes (sender 0.0.0.0), broadcast and group senders: nothing to learn or answer.
+  // A probe for our address (RFC 5227 2.1.1: sender 0.0.0.0, from a host about to take it): the
+  // reply, to the prober, is what tells it the address is in use. Nothing is learned from it.
+  if (sender.is_any() && packet.operation == Operation::request && packet.target_address == own_address_ &&
+      !packet.sender_mac.is_multicast() && !packet.sender_mac.is_zero()) {
+    ++counters_.delivered;
+    reply = reply_to(packet, own_mac_);
+    return true;
+  }
+  // Other probes, broadcast and group senders: nothing to learn or answer.
   Ipv4Address subnet_broadcast{own_address_.value | ~netmask_.value};
   if (!sender.is_unicast() || sender == subnet_broadcast || packet.sender_mac.is_multicast() ||
       packet.sender_mac.is_zero()) {

@@ -113,6 +113,20 @@ bool Interface::claims_probed_address(const arp::Packet& packet) const {
           packet.target_address == probed);
 }
 
+// Another host claims our address: tell the link it is ours with one announcement, at most once
+// per defend_interval (so two hosts that both defend do not flood it), and say so.
+void Interface::defend_address(const MacAddress& other_host, Time now) {
+  if (last_defence_ != never && now - last_defence_ < defend_interval) return;
+  last_defence_ = now;
+  send_arp(arp::announcement(mac_, address_.address), MacAddress::broadcast());
+  Event event;
+  event.kind = Event::Kind::address_conflict;
+  event.address = address_;
+  event.conflicting_mac = other_host;
+  event.defended = true;
+  post(event);
+}
+
 void Interface::handle_arp(ByteView payload, Time now) {
   ++stats_.arp.received;
   Result<arp::Packet> packet = arp::parse(payload);
@@ -129,6 +143,9 @@ void Interface::handle_arp(ByteView payload, Time now) {
     dhcp_.conflict(dhcp_.probing(), now);
     run_dhcp(now);
     return;
+  }
+  if (address_.configured() && packet->sender_address == address_.address && packet->sender_mac != mac_) {
+    defend_address(packet->sender_mac, now);  // the resolver counts it as address_conflict
   }
   arp::Packet reply;
   if (arp_.input(packet.value(), now, reply)) send_arp(reply, reply.target_mac);
@@ -449,6 +466,7 @@ void Interface::set_address(const ipv4::Config& address, const dhcp::Lease* leas
     post(lost);
   }
   address_ = address;
+  last_defence_ = never;
   arp_.configure(mac_, address.address, address.netmask, address.gateway);
   if (address.configured()) send_arp(arp::announcement(mac_, address.address), MacAddress::broadcast());
   post(event);

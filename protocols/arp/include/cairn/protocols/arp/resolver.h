@@ -52,7 +52,7 @@ class Resolver {
 
   // Processes a received ARP packet (RFC 826's merge: refresh a known sender; learn the sender of
   // a packet addressed to us). Returns true with `reply` filled when a reply must be sent to
-  // reply.target_mac.
+  // reply.target_mac: for a request for our address, including a probe for it (RFC 5227).
   bool input(const Packet& packet, Time now, Packet& reply);
 
   // The MAC of `address`, if the cache holds a binding that has not expired at `now`.

@@ -69,11 +69,15 @@ struct Stats {
 };
 
 struct Event {
-  // address_conflict: DHCP offered an address another host answers ARP for; it was declined.
+  // address_conflict: another host uses an address of ours. Before DHCP binds it (the address is
+  // then declined and configured() stays false); or after, when the interface defends its address
+  // with an ARP announcement (RFC 5227 2.4 (c): at most once per `defend_interval`, never giving
+  // the address up; one event per defence).
   enum class Kind : uint8_t { address_acquired, address_lost, address_conflict };
   Kind kind = Kind::address_acquired;
-  ipv4::Config address;        // the new configuration; the old one for address_lost; the declined one
+  ipv4::Config address;  // the new configuration; the old one for address_lost; the one in conflict
   MacAddress conflicting_mac;  // address_conflict: the other host
+  bool defended = false;       // address_conflict: kept and defended (true) or declined (false)
   Ipv4Address dns_servers[dhcp::max_dns_servers];
   uint8_t dns_server_count = 0;
 };
@@ -82,6 +86,7 @@ class Interface {
  public:
   static constexpr size_t output_slots = 16;
   static constexpr size_t max_udp_payload = ipv4::Reassembler::max_payload_size - udp::header_size;
+  static constexpr Duration defend_interval = seconds(10);  // RFC 5227's DEFEND_INTERVAL
 
   explicit Interface(const Config& config);
   Interface(const Interface&) = delete;
@@ -129,6 +134,7 @@ class Interface {
 
   void handle_arp(ByteView payload, Time now);
   bool claims_probed_address(const arp::Packet& packet) const;
+  void defend_address(const MacAddress& other_host, Time now);
   void handle_ipv4(ByteView payload, Time now);
   void handle_icmp(const ipv4::Packet& packet, ByteView message, bool broadcast, Time now);
   void handle_udp(const ipv4::Packet& packet, ByteView datagram, bool broadcast, bool reassembled, Time now);
@@ -161,6 +167,7 @@ class Interface {
   icmp::RateLimiter icmp_errors_;
   udp::Sockets sockets_;
   dhcp::Client dhcp_;
+  Time last_defence_ = never;  // when the address was last defended, `never` if not yet
 
   Event events_[4];
   uint8_t event_count_ = 0;
