@@ -110,11 +110,59 @@ run_demo() {
   gpgv --keyring "$work/demo.gpg" "$work/a.tar.gz.sig" "$work/a.tar.gz"
   gpgconf --kill all
 
+  log "a signed library manifest of this checkout's libraries, verified in TUF order, and a lock"
+  export XDG_STATE_HOME=$work/state
+  "$cairn" manifest dev --repo "$work/manifest" --checkout "$root" | tail -1
+  "$cairn" manifest verify "$work/manifest" --root "$work/manifest/root.json" | head -4
+  cp -r "$root/examples/udp-echo" "$work/udp-echo"
+  "$cairn" lock "$work/udp-echo" --manifest "$work/manifest" --sources "$root" | tail -1
+  "$cairn" lock "$work/udp-echo" --manifest "$work/manifest" --sources "$root" --locked
+
   log "a unikernel built by this project: its notes, then booted under cairn-spt"
   "$cairn" image inspect "$root/build/images/hello.spt"
   "$cairn" run "$root/build/images/hello.spt" --mem 2 -- from the demo
 
+  log "udp-echo on a tap in a private network namespace: a DHCP lease from dnsmasq, ping, UDP echo"
+  local status=0
+  demo_network "$work" || status=$?
+  if [ "$status" -eq 1 ]; then echo "(skipped: $network_skip)"; elif [ "$status" -ne 0 ]; then exit 1; fi
+
   log "demo finished"
+}
+
+# Boots udp-echo behind a tap in a network namespace of its own, with dnsmasq serving DHCP there;
+# pings it and sends it a datagram. Returns 1 with $network_skip set when the machine cannot.
+demo_network() {
+  local work=$1 namespace=cairn-demo-$$ address='' pids=()
+  network_skip=
+  [ "$(id -u)" -eq 0 ] || network_skip="not root"
+  [ -c /dev/net/tun ] || network_skip="no /dev/net/tun"
+  [ -z "$network_skip" ] && ! ip netns add "$namespace" 2>/dev/null && network_skip="cannot create a namespace"
+  [ -z "$network_skip" ] || return 1
+  ip -n "$namespace" link set lo up
+  ip -n "$namespace" tuntap add dev tap0 mode tap
+  ip -n "$namespace" addr add 10.0.0.1/24 dev tap0
+  ip -n "$namespace" link set tap0 up
+  setsid ip netns exec "$namespace" /usr/sbin/dnsmasq --no-daemon --port=0 --interface=tap0 --bind-interfaces \
+    --dhcp-range=10.0.0.50,10.0.0.60,1h --dhcp-leasefile="$work/leases" --conf-file=/dev/null >/dev/null 2>&1 &
+  pids+=($!)
+  setsid ip netns exec "$namespace" "$root/build/bin/cairn" run "$root/build/images/udp-echo.spt" --mem 8 \
+    --net:service0=tap0 >"$work/udp-echo.out" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do
+    address=$(sed -n 's|^udp-echo: \([0-9.]*\)/[0-9]* via DHCP$|\1|p' "$work/udp-echo.out")
+    [ -n "$address" ] && break
+    sleep 0.1
+  done
+  cat "$work/udp-echo.out"
+  if [ -n "$address" ]; then
+    ip netns exec "$namespace" ping -c 3 -i 0.2 "$address" | tail -2
+    echo "hello, unikernel" | ip netns exec "$namespace" timeout 5 socat -t 1 - "UDP:$address:7" | sed 's/^/echoed: /'
+  fi
+  for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  ip netns del "$namespace"
+  [ -n "$address" ] || { echo "demo: udp-echo got no address" >&2; return 2; }
 }
 
 main() {
