@@ -6,6 +6,7 @@
 #include "command.h"
 
 #include "cairn/core/file.h"
+#include "cairn/core/time.h"
 #include "cairn/signing/ed25519.h"
 #include "cairn/signing/openpgp.h"
 
@@ -44,14 +45,6 @@ bool is_private_key(const std::string& content) {
          content.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string::npos;
 }
 
-std::string date(std::int64_t seconds) {
-  std::time_t time = static_cast<std::time_t>(seconds);
-  std::tm utc{};
-  gmtime_r(&time, &utc);
-  char text[16];
-  std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
-  return text;
-}
 
 void print_key(const Invocation& invocation, signing::SignatureMethod method, const std::string& keyid,
                const std::string& description, nlohmann::json details = nlohmann::json::object()) {
@@ -124,7 +117,7 @@ Result<void> run_list(const Invocation& invocation, const ListOptions& options) 
   for (const auto& key : keys) {
     std::string description = key.user_ids.empty() ? "(no user id)" : key.user_ids.front();
     if (key.expires != 0)
-      description += fmt::format(" [{} {}]", key.expired ? "expired" : "expires", date(key.expires));
+      description += fmt::format(" [{} {}]", key.expired ? "expired" : "expires", format_utc_date(key.expires));
     if (key.revoked) description += " [revoked]";
     if (!key.can_sign) description += " [cannot sign]";
     print_key(invocation, signing::SignatureMethod::openpgp, key.fingerprint, description,

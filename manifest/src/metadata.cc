@@ -172,15 +172,6 @@ Result<std::int64_t> parse_rfc3339(std::string_view text) {
   return static_cast<std::int64_t>(timegm(&time));
 }
 
-std::string format_rfc3339(std::int64_t seconds) {
-  std::time_t time = static_cast<std::time_t>(seconds);
-  std::tm utc{};
-  gmtime_r(&time, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 const Role* RootMetadata::maintainers_of(std::string_view library) const {
   if (auto it = maintainers.find(std::string(library)); it != maintainers.end()) return &it->second;
   if (auto it = maintainers.find("*"); it != maintainers.end()) return &it->second;

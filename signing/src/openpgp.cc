@@ -3,6 +3,7 @@
 
 #include "cairn/core/digest.h"
 #include "cairn/core/file.h"
+#include "cairn/core/time.h"
 #include "cairn/manifest/canonical_json.h"
 #include "gpgme_support.h"
 
@@ -33,14 +34,6 @@ std::string describe_home(const fs::path& home) {
   return "~/.gnupg";
 }
 
-std::string rfc3339(std::int64_t seconds) {
-  std::time_t time = static_cast<std::time_t>(seconds);
-  std::tm utc{};
-  gmtime_r(&time, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 OpenPgpKeyInfo describe_key(gpgme_key_t key) {
   OpenPgpKeyInfo info;
@@ -469,7 +462,7 @@ std::optional<Error> judge(gpgme_signature_t signature, const std::string& key) 
     case GPG_ERR_NO_PUBKEY: return make_error(ErrorCode::refused, "{}: unknown key (not among the pinned keys)", key);
     case GPG_ERR_KEY_EXPIRED: return make_error(ErrorCode::refused, "{}: key expired", key);
     case GPG_ERR_SIG_EXPIRED:
-      return make_error(ErrorCode::refused, "{}: signature expired at {}", key, rfc3339(signature->exp_timestamp));
+      return make_error(ErrorCode::refused, "{}: signature expired at {}", key, format_rfc3339(signature->exp_timestamp));
     case GPG_ERR_CERT_REVOKED: return make_error(ErrorCode::refused, "{}: key revoked", key);
     default:
       return gpgme::failure(ErrorCode::refused, fmt::format("{}: gpg rejects the signature", key), signature->status);
@@ -479,7 +472,7 @@ std::optional<Error> judge(gpgme_signature_t signature, const std::string& key) 
   if (summary & GPGME_SIGSUM_KEY_REVOKED) return make_error(ErrorCode::refused, "{}: key revoked", key);
   if (summary & GPGME_SIGSUM_KEY_EXPIRED) return make_error(ErrorCode::refused, "{}: key expired", key);
   if (summary & GPGME_SIGSUM_SIG_EXPIRED) {
-    return make_error(ErrorCode::refused, "{}: signature expired at {}", key, rfc3339(signature->exp_timestamp));
+    return make_error(ErrorCode::refused, "{}: signature expired at {}", key, format_rfc3339(signature->exp_timestamp));
   }
   if (summary & (GPGME_SIGSUM_RED | GPGME_SIGSUM_SYS_ERROR | GPGME_SIGSUM_KEY_MISSING | GPGME_SIGSUM_BAD_POLICY)) {
     return make_error(ErrorCode::refused, "{}: gpg does not accept the signature (summary {:#x})", key,

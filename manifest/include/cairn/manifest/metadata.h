@@ -8,6 +8,7 @@
 
 #include "cairn/core/digest.h"
 #include "cairn/core/result.h"
+#include "cairn/core/time.h"
 #include "cairn/manifest/canonical_json.h"
 #include "cairn/manifest/tree.h"
 #include "cairn/signing/signer.h"
@@ -32,8 +33,8 @@ Clock system_clock();
 
 // Parses "2027-01-01T00:00:00Z" exactly (RFC 3339, UTC, no fractions); anything else is malformed.
 Result<std::int64_t> parse_rfc3339(std::string_view text);
-// The "YYYY-MM-DDTHH:MM:SSZ" spelling of `seconds`.
-std::string format_rfc3339(std::int64_t seconds);
+// The "YYYY-MM-DDTHH:MM:SSZ" spelling of a time: cairn::format_rfc3339 (core/time.h).
+using cairn::format_rfc3339;
 
 struct KeyMaterial {
   signing::SignatureMethod method = signing::SignatureMethod::ed25519;
