@@ -1,17 +1,22 @@
-// Newest-first resolution with forward checking, conflict-directed backjumping, learned nogoods
-// and worded explanations.
+// PubGrub: unit propagation over incompatibilities, conflict resolution that derives new ones,
+// backjumping by decision level, newest-first decisions, and the derivation graph as a report.
 #include "cairn/manifest/resolver.h"
 
+#include "version_set.h"
+
 #include <algorithm>
+#include <cctype>
+#include <functional>
 #include <optional>
-#include <set>
+#include <queue>
 
 namespace cairn::manifest {
 
 void PackageIndex::add(const std::string& name, PackageVersion version) {
   auto& versions = packages_[name];
-  auto position = std::lower_bound(versions.begin(), versions.end(), version,
-                                   [](const PackageVersion& a, const PackageVersion& b) { return a.version > b.version; });
+  auto position =
+      std::lower_bound(versions.begin(), versions.end(), version,
+                       [](const PackageVersion& a, const PackageVersion& b) { return a.version > b.version; });
   versions.insert(position, std::move(version));
 }
 
@@ -22,378 +27,667 @@ const std::vector<PackageVersion>* PackageIndex::versions(const std::string& nam
 
 namespace {
 
-constexpr int root_requirer = -1;
+// The app itself is package 0, with one version; deciding it is the first decision.
+constexpr int root_package = 0;
 
-struct Requirement {
-  const Constraint* constraint;
-  int requirer_package;  // root_requirer for the app
-  int requirer_version;
+// Why an incompatibility holds. Every kind but `derived` is a fact read from the index or the
+// request; `derived` ones were proven by conflict resolution from two others.
+enum class Cause { requirement, no_versions, unknown_library, yanked, derived };
+
+// A set of terms that cannot all be true at once.
+struct Incompatibility {
+  std::vector<Term> terms;
+  Cause cause;
+  int left = -1;  // for `derived`: the incompatibilities it was derived from
+  int right = -1;
+};
+
+// One step of the partial solution: a decision (cause < 0) or a term derived from an
+// incompatibility by unit propagation.
+struct Assignment {
+  Term term;
+  Term accumulated;  // the intersection of this and every earlier assignment to the same library
+  int level;         // the number of decisions made when it was assigned
+  int cause;
 };
 
 struct PackageState {
   std::string name;
   const std::vector<PackageVersion>* versions = nullptr;  // null: not in the index
-  std::vector<Requirement> requirements;
-  int assigned = -1;
-  int level = -1;  // the stack index of the decision that assigned it
-  bool in_agenda = false;
-  const Version* preferred = nullptr;
-  std::vector<std::vector<int>> nogoods_by_version;  // ids into Solver::nogoods_, by version index
+  std::size_t universe = 0;                               // how many versions the index knows
+  int preferred = -1;                                     // the lock's pin, by version index
+  std::vector<int> incompatibilities;                     // those that mention it
+  std::vector<int> assignments;                           // indexes into Solver::assignments_
+  bool decided = false;
+  // Which dependencies of which versions are incompatibilities already, flattened: version v's
+  // start at dependency_offsets[v]. Both stay empty until a version of the library is decided.
+  std::vector<std::size_t> dependency_offsets;
+  std::vector<bool> dependency_added;
 };
 
-// A combination of decisions (library, version index) that no solution contains.
-struct Nogood {
-  std::vector<std::pair<int, int>> decisions;
-};
-
-struct Frame {
-  int package;
-  std::vector<int> candidates;
-  std::size_t next = 0;
-  std::size_t trail_size;
-  std::size_t agenda_size;
-  std::size_t head;
-  std::set<int> conflicts;  // earlier decisions (stack indexes) that share the blame for failures here
-};
+enum class Relation { satisfied, contradicted, inconclusive };
 
 class Solver {
  public:
   Solver(const PackageIndex& index, const ResolveRequest& request) : index_(index), request_(request) {}
 
   Result<Resolution> solve() {
-    for (const auto& [name, constraint] : request_.requirements) add_requirement(name, &constraint, root_requirer, 0);
+    PackageState root;
+    root.name = request_.root_name;
+    root.universe = 1;
+    root.decided = true;
+    packages_.reserve(index_.size() + 1);
+    incompatibilities_.reserve(256);
+    assignments_.reserve(256);
+    packages_.push_back(std::move(root));
+    level_ = 1;
+    assignments_.push_back(Assignment{root_term(), root_term(), level_, -1});
+    packages_[root_package].assignments.push_back(0);
     for (const auto& [name, constraint] : request_.requirements) {
-      if (!check_package(package_id(name))) return failure();
+      add_dependency(root_package, VersionSet::all(1), name, constraint);
     }
-    std::vector<Frame> stack;
+    int next = root_package;
+    while (true) {
+      if (!propagate(next)) return failure();
+      next = next_undecided();
+      if (next < 0) break;
+      if (steps_ >= request_.max_steps) {
+        return make_error(ErrorCode::limit_exceeded, "resolution of {} gave up after {} steps", request_.root_name,
+                          request_.max_steps);
+      }
+      ++steps_;
+      try_version(next);
+    }
     Resolution resolution;
-    while (head_ < agenda_.size()) {
-      if (steps_ > request_.max_steps) {
-        return make_error(ErrorCode::limit_exceeded, "resolution gave up after {} steps", request_.max_steps);
-      }
-      int package = agenda_[head_];
-      Frame frame{package, {}, 0, trail_.size(), agenda_.size(), head_, {}};
-      frame.candidates = candidates(package, frame.conflicts);
-      if (frame.candidates.empty()) {
-        record_conflict(package);
-        learn(stack, frame.conflicts);
-        if (!backjump(stack, std::move(frame.conflicts))) return failure();
-        continue;
-      }
-      stack.push_back(std::move(frame));
-      int level = static_cast<int>(stack.size()) - 1;
-      if (!try_next(stack.back(), level)) {
-        std::set<int> conflicts = std::move(stack.back().conflicts);
-        learn(stack, conflicts);
-        undo(stack.back());
-        stack.pop_back();
-        if (!backjump(stack, std::move(conflicts))) return failure();
-      }
-    }
-    for (const auto& state : packages_) {
-      if (state.assigned >= 0) resolution.versions[state.name] = (*state.versions)[state.assigned].version;
+    for (std::size_t package = 1; package < packages_.size(); ++package) {
+      const PackageState& state = packages_[package];
+      if (!state.decided) continue;
+      std::size_t chosen = assignments_[state.assignments.back()].accumulated.versions.first();
+      resolution.versions[state.name] = (*state.versions)[chosen].version;
     }
     resolution.steps = steps_;
     return resolution;
   }
 
  private:
+  Term root_term() const { return Term{root_package, true, VersionSet::all(1), nullptr}; }
+
   int package_id(const std::string& name) {
     auto [it, inserted] = ids_.try_emplace(name, static_cast<int>(packages_.size()));
-    if (inserted) {
-      PackageState state;
-      state.name = name;
-      state.versions = index_.versions(name);
-      if (auto preferred = request_.preferred.find(name); preferred != request_.preferred.end()) {
-        state.preferred = &preferred->second;
+    if (!inserted) return it->second;
+    PackageState state;
+    state.name = name;
+    state.versions = index_.versions(name);
+    state.universe = state.versions == nullptr ? 0 : state.versions->size();
+    int id = it->second;
+    packages_.push_back(std::move(state));
+    if (packages_[id].universe == 0) return id;
+    // Yanked versions stay in the library's universe, so that an explanation can say a version
+    // would have matched but is yanked; one fact rules them all out.
+    const auto* preferred = request_.preferred.contains(name) ? &request_.preferred.at(name) : nullptr;
+    VersionSet yanked = VersionSet::none(packages_[id].universe);
+    for (std::size_t i = 0; i < packages_[id].universe; ++i) {
+      const PackageVersion& version = (*packages_[id].versions)[i];
+      bool pinned = preferred != nullptr && version.version == *preferred;
+      if (pinned) packages_[id].preferred = static_cast<int>(i);
+      if (version.yanked && !pinned) yanked.insert(i);
+    }
+    if (!yanked.empty()) watch(add_incompatibility({Term{id, true, std::move(yanked), nullptr}}, Cause::yanked));
+    return id;
+  }
+
+  int add_incompatibility(std::vector<Term> terms, Cause cause, int left = -1, int right = -1) {
+    // At most one term per library: two terms on one library hold together as their intersection.
+    std::vector<Term> merged;
+    merged.reserve(terms.size());
+    for (auto& term : terms) {
+      auto same = std::find_if(merged.begin(), merged.end(), [&](const Term& t) { return t.package == term.package; });
+      if (same == merged.end()) {
+        merged.push_back(std::move(term));
+      } else {
+        *same = intersect(*same, term);
       }
-      packages_.push_back(std::move(state));
     }
-    return it->second;
+    incompatibilities_.push_back(Incompatibility{std::move(merged), cause, left, right});
+    return static_cast<int>(incompatibilities_.size()) - 1;
   }
 
-  void add_requirement(const std::string& name, const Constraint* constraint, int requirer_package, int requirer_version) {
-    int package = package_id(name);
-    packages_[package].requirements.push_back({constraint, requirer_package, requirer_version});
-    trail_.push_back(package);
-    if (!packages_[package].in_agenda) {
-      packages_[package].in_agenda = true;
-      agenda_.push_back(package);
+  // Makes unit propagation look at incompatibility `id` whenever one of its libraries changes.
+  void watch(int id) {
+    for (const Term& term : incompatibilities_[id].terms) packages_[term.package].incompatibilities.push_back(id);
+  }
+
+  // Adds "the versions `depender` of `package` need `name` `constraint`" and returns the
+  // incompatibility to check. A constraint no known version meets (or a library the index does
+  // not have) rules the dependers out at once, so that fact is derived here.
+  int add_dependency(int package, VersionSet depender, const std::string& name, const Constraint& constraint) {
+    int dependency = package_id(name);
+    const PackageState& state = packages_[dependency];
+    VersionSet allowed = VersionSet::none(state.universe);
+    for (std::size_t i = 0; i < state.universe; ++i) {
+      if (constraint.matches((*state.versions)[i].version)) allowed.insert(i);
+    }
+    Term needer{package, true, std::move(depender), nullptr};
+    bool none_match = allowed.empty();
+    Term needed{dependency, false, allowed, &constraint.text()};
+    int id = add_incompatibility({needer, std::move(needed)}, Cause::requirement);
+    if (!none_match) {
+      watch(id);
+      return id;
+    }
+    Cause missing_cause = state.versions == nullptr ? Cause::unknown_library : Cause::no_versions;
+    int missing = add_incompatibility({Term{dependency, true, std::move(allowed), &constraint.text()}}, missing_cause);
+    int derived = add_incompatibility({std::move(needer)}, Cause::derived, id, missing);
+    watch(derived);
+    return derived;
+  }
+
+  // Adds the dependencies of `version` of `package` not added yet. Like pub, each one is stated
+  // once for the run of neighbouring versions that have the same dependency ("every version of b
+  // needs c ^3", "a 1.0.0 and 1.1.0 need c ^1"): that fact prunes them all at once and reads better.
+  std::vector<int> add_dependencies(int package, std::size_t version) {
+    const std::vector<PackageVersion>& versions = *packages_[package].versions;
+    if (packages_[package].dependency_offsets.empty()) {
+      auto& offsets = packages_[package].dependency_offsets;
+      offsets.assign(versions.size() + 1, 0);
+      for (std::size_t i = 0; i < versions.size(); ++i) offsets[i + 1] = offsets[i] + versions[i].depends.size();
+      packages_[package].dependency_added.resize(offsets.back());
+    }
+    std::vector<int> added;
+    for (std::size_t d = 0; d < versions[version].depends.size(); ++d) {
+      if (packages_[package].dependency_added[packages_[package].dependency_offsets[version] + d]) continue;
+      const std::string& name = versions[version].depends[d].first;
+      const Constraint& constraint = versions[version].depends[d].second;
+      // Marks the same dependency of version `other` as added; false when it has none left to add.
+      auto take = [&](std::size_t other) {
+        const auto& depends = versions[other].depends;
+        std::size_t offset = packages_[package].dependency_offsets[other];
+        for (std::size_t k = 0; k < depends.size(); ++k) {
+          if (same_text(depends[k].first, name) && same_text(depends[k].second.text(), constraint.text()) &&
+              !packages_[package].dependency_added[offset + k]) {
+            packages_[package].dependency_added[offset + k] = true;
+            return true;
+          }
+        }
+        return false;
+      };
+      VersionSet group = VersionSet::only(versions.size(), version);
+      take(version);
+      for (std::size_t other = version; other-- > 0 && take(other);) group.insert(other);
+      for (std::size_t other = version + 1; other < versions.size() && take(other); ++other) group.insert(other);
+      added.push_back(add_dependency(package, std::move(group), name, constraint));
+    }
+    return added;
+  }
+
+  // String equality with the cheap rejections first: this runs for every pair of dependencies.
+  static bool same_text(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && (a.empty() || a.back() == b.back()) && a == b;
+  }
+
+  const Term* current(int package) const {
+    const auto& list = packages_[package].assignments;
+    return list.empty() ? nullptr : &assignments_[list.back()].accumulated;
+  }
+
+  Relation relation(const Term& term) const {
+    const Term* now = current(term.package);
+    if (now == nullptr) return Relation::inconclusive;
+    if (is_subset(*now, term)) return Relation::satisfied;
+    if (are_disjoint(*now, term)) return Relation::contradicted;
+    return Relation::inconclusive;
+  }
+
+  // The relation of the partial solution to incompatibility `id`: satisfied (a conflict),
+  // "almost satisfied" (inconclusive with `unsatisfied` >= 0: all terms but that one hold), or
+  // neither (contradicted, or inconclusive with `unsatisfied` < 0).
+  Relation relation_of(int id, int& unsatisfied) const {
+    unsatisfied = -1;
+    const auto& terms = incompatibilities_[id].terms;
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      Relation r = relation(terms[i]);
+      if (r == Relation::contradicted) return r;
+      if (r == Relation::inconclusive) {
+        if (unsatisfied >= 0) {
+          unsatisfied = -1;
+          return r;
+        }
+        unsatisfied = static_cast<int>(i);
+      }
+    }
+    return unsatisfied < 0 ? Relation::satisfied : Relation::inconclusive;
+  }
+
+  void assign(Term term, int cause) {
+    int package = term.package;
+    PackageState& state = packages_[package];
+    const Term* before = current(package);
+    bool was_positive = before != nullptr && before->positive;
+    Term accumulated = before == nullptr ? term : intersect(*before, term);
+    bool positive = accumulated.positive;
+    state.assignments.push_back(static_cast<int>(assignments_.size()));
+    assignments_.push_back(Assignment{std::move(term), std::move(accumulated), level_, cause});
+    if (cause < 0) {
+      state.decided = true;
+    } else if (positive && !was_positive) {
+      undecided_.push(package);
     }
   }
 
-  bool allowed(const PackageState& state, const PackageVersion& version) const {
-    if (version.yanked && !(state.preferred != nullptr && *state.preferred == version.version)) return false;
-    for (const auto& requirement : state.requirements) {
-      if (!requirement.constraint->matches(version.version)) return false;
+  // Unit propagation from `start`: every incompatibility of a changed library with all terms but
+  // one satisfied forces the negation of that one. Returns false when the app cannot be resolved.
+  bool propagate(int start) {
+    std::vector<int>& changed = changed_;
+    changed.assign(1, start);
+    while (!changed.empty()) {
+      int package = changed.back();
+      changed.pop_back();
+      // Newest first: learned incompatibilities are the most telling. The list may grow meanwhile.
+      for (std::size_t i = packages_[package].incompatibilities.size(); i-- > 0;) {
+        int id = packages_[package].incompatibilities[i];
+        int unsatisfied = -1;
+        Relation r = relation_of(id, unsatisfied);
+        if (r == Relation::satisfied) {
+          int learned = resolve_conflict(id);
+          if (learned < 0) return false;
+          // Backjumping left the learned incompatibility almost satisfied: it forces one term.
+          changed.clear();
+          if (relation_of(learned, unsatisfied) == Relation::inconclusive && unsatisfied >= 0) {
+            Term forced = incompatibilities_[learned].terms[unsatisfied].negated();
+            changed.push_back(forced.package);
+            assign(std::move(forced), learned);
+          } else {
+            for (const Term& term : incompatibilities_[learned].terms) changed.push_back(term.package);
+          }
+          break;
+        }
+        if (r == Relation::inconclusive && unsatisfied >= 0) {
+          Term forced = incompatibilities_[id].terms[unsatisfied].negated();
+          changed.push_back(forced.package);
+          assign(std::move(forced), id);
+        }
+      }
     }
     return true;
   }
 
-  // The versions `package` may take, best first; the decisions that rule out the others (and one
-  // that makes the package needed at all) join `blame`.
-  std::vector<int> candidates(int package, std::set<int>& blame) const {
-    const PackageState& state = packages_[package];
-    std::vector<int> result;
-    blame_needed(package, blame, -1);
-    if (state.versions == nullptr) return result;
-    for (std::size_t i = 0; i < state.versions->size(); ++i) {
-      if (allowed(state, (*state.versions)[i])) {
-        result.push_back(static_cast<int>(i));
-      } else {
-        blame_exclusion(package, (*state.versions)[i], blame, -1);
-      }
+  // The earliest assignment after which the partial solution satisfies `term`.
+  int satisfier(const Term& term) const {
+    for (int index : packages_[term.package].assignments) {
+      if (is_subset(assignments_[index].accumulated, term)) return index;
     }
-    if (state.preferred != nullptr) {
-      std::stable_partition(result.begin(), result.end(),
-                            [&](int i) { return (*state.versions)[i].version == *state.preferred; });
-    }
-    return result;
+    return -1;
   }
 
-  // Whether `package` can still take some version under its requirements.
-  bool check_package(int package) {
-    const PackageState& state = packages_[package];
-    if (state.assigned >= 0) {
-      for (const auto& requirement : state.requirements) {
-        if (!requirement.constraint->matches((*state.versions)[state.assigned].version)) {
-          record_conflict(package);
-          return false;
+  static bool is_terminal(const Incompatibility& incompatibility) {
+    const auto& terms = incompatibility.terms;
+    return terms.empty() || (terms.size() == 1 && terms[0].package == root_package && terms[0].positive);
+  }
+
+  // Conflict resolution: from the satisfied incompatibility `id`, derives (by resolution with the
+  // causes of the latest assignments) one that the partial solution satisfies because of a single
+  // decision, learns it and backjumps to where it forces a new term. Returns its id, or -1 when
+  // the derived incompatibility says the app itself cannot be resolved.
+  int resolve_conflict(int id) {
+    bool derived_here = false;
+    while (true) {
+      if (is_terminal(incompatibilities_[id])) {
+        failure_ = id;
+        return -1;
+      }
+      int latest = -1;
+      std::size_t latest_term = 0;
+      int previous_level = 1;
+      const auto& terms = incompatibilities_[id].terms;
+      for (std::size_t i = 0; i < terms.size(); ++i) {
+        int found = satisfier(terms[i]);
+        if (found > latest) {
+          if (latest >= 0) previous_level = std::max(previous_level, assignments_[latest].level);
+          latest = found;
+          latest_term = i;
+        } else {
+          previous_level = std::max(previous_level, assignments_[found].level);
         }
       }
-      return true;
-    }
-    if (state.versions != nullptr) {
-      for (const auto& version : *state.versions) {
-        if (allowed(state, version)) return true;
+      const Assignment& culprit = assignments_[latest];
+      const Term term = terms[latest_term];
+      // When the latest assignment does not satisfy its term on its own, earlier assignments to
+      // the same library supply the rest, and their level counts too.
+      Term difference = intersect(culprit.term, term.negated());
+      if (!difference.is_empty()) {
+        previous_level = std::max(previous_level, assignments_[satisfier(difference.negated())].level);
       }
+      if (culprit.cause < 0 || previous_level != culprit.level) {
+        if (derived_here) watch(id);
+        backtrack(previous_level);
+        return id;
+      }
+      std::vector<Term> resolvent;
+      for (const Term& t : terms) {
+        if (t.package != term.package) resolvent.push_back(t);
+      }
+      for (const Term& t : incompatibilities_[culprit.cause].terms) {
+        if (t.package != term.package) resolvent.push_back(t);
+      }
+      if (!difference.is_empty()) resolvent.push_back(difference.negated());
+      id = add_incompatibility(std::move(resolvent), Cause::derived, id, culprit.cause);
+      derived_here = true;
     }
-    record_conflict(package);
-    return false;
   }
 
-  // The stack level of the decision behind `requirement`; -1 for the app's own requirements.
-  int requirer_level(const Requirement& requirement) const {
-    return requirement.requirer_package == root_requirer ? -1 : packages_[requirement.requirer_package].level;
-  }
-
-  // Adds to `conflicts` one decision that makes `package` needed, unless the app or the decision
-  // at `own_level` needs it. The earliest such decision is taken, so that blame reaches far back
-  // and learned nogoods stay small.
-  void blame_needed(int package, std::set<int>& conflicts, int own_level) const {
-    int earliest = -1;
-    for (const auto& requirement : packages_[package].requirements) {
-      int level = requirer_level(requirement);
-      if (level < 0 || level == own_level) return;
-      if (earliest < 0 || level < earliest) earliest = level;
+  void backtrack(int level) {
+    while (assignments_.back().level > level) {
+      int package = assignments_.back().term.package;
+      packages_[package].assignments.pop_back();
+      if (assignments_.back().cause < 0) {
+        packages_[package].decided = false;
+        undecided_.push(package);
+      }
+      assignments_.pop_back();
     }
-    if (earliest >= 0) conflicts.insert(earliest);
+    level_ = level;
   }
 
-  // Adds to `conflicts` one decision whose requirement rules out `version` of `package` (none when
-  // the app's or own_level's does, or when the version is yanked).
-  void blame_exclusion(int package, const PackageVersion& version, std::set<int>& conflicts, int own_level) const {
-    const PackageState& state = packages_[package];
-    if (version.yanked && !(state.preferred != nullptr && *state.preferred == version.version)) return;
-    int earliest = -1;
-    for (const auto& requirement : state.requirements) {
-      if (requirement.constraint->matches(version.version)) continue;
-      int level = requirer_level(requirement);
-      if (level < 0 || level == own_level) return;
-      if (earliest < 0 || level < earliest) earliest = level;
+  // The library to decide next: the earliest found that must be chosen and is not yet; -1 when
+  // every such library has a version. Stale queue entries are dropped here.
+  int next_undecided() {
+    while (!undecided_.empty()) {
+      int package = undecided_.top();
+      const Term* now = current(package);
+      if (now != nullptr && now->positive && !packages_[package].decided) return package;
+      undecided_.pop();
     }
-    if (earliest >= 0) conflicts.insert(earliest);
+    return -1;
   }
 
-  // Adds to `conflicts` the decisions that, with the one at `own_level`, leave `package` no
-  // version: its own assignment when it has one, else what rules out each of its versions.
-  void blame_failure(int package, std::set<int>& conflicts, int own_level) const {
-    const PackageState& state = packages_[package];
-    if (state.assigned >= 0) {
-      if (state.level >= 0 && state.level != own_level) conflicts.insert(state.level);
+  // Decision making: the lock's pin if still allowed, else the newest allowed version. Its
+  // dependencies are added first; when one of them already conflicts, the version is not
+  // chosen and propagation rules it out instead.
+  void try_version(int package) {
+    const VersionSet& allowed = current(package)->versions;
+    if (allowed.empty()) {
+      watch(add_incompatibility({*current(package)}, Cause::no_versions));
       return;
     }
-    blame_needed(package, conflicts, own_level);
-    if (state.versions == nullptr) return;
-    for (const auto& version : *state.versions) blame_exclusion(package, version, conflicts, own_level);
+    int pin = packages_[package].preferred;
+    std::size_t choice =
+        pin >= 0 && allowed.contains(static_cast<std::size_t>(pin)) ? static_cast<std::size_t>(pin) : allowed.first();
+    bool conflict = false;
+    for (int id : add_dependencies(package, choice)) {
+      conflict = conflict ||
+                 std::all_of(incompatibilities_[id].terms.begin(), incompatibilities_[id].terms.end(),
+                             [&](const Term& t) { return t.package == package || relation(t) == Relation::satisfied; });
+    }
+    if (conflict) return;
+    ++level_;
+    assign(Term{package, true, VersionSet::only(packages_[package].universe, choice), nullptr}, -1);
   }
 
-  bool try_next(Frame& frame, int level) {
-    // packages_ may grow below, so it is indexed afresh each time, never held by reference.
-    while (frame.next < frame.candidates.size()) {
-      int choice = frame.candidates[frame.next++];
-      ++steps_;
-      undo(frame);
-      packages_[frame.package].assigned = choice;
-      packages_[frame.package].level = level;
-      head_ = frame.head + 1;
-      if (excluded_by_nogood(frame.package, choice, frame.conflicts)) continue;
-      const PackageVersion& version = (*packages_[frame.package].versions)[choice];
-      bool consistent = true;
-      for (const auto& [name, constraint] : version.depends) {
-        add_requirement(name, &constraint, frame.package, choice);
-        int dependency = package_id(name);
-        if (!check_package(dependency)) {
-          blame_failure(dependency, frame.conflicts, level);
-          consistent = false;
-          break;
-        }
-      }
-      if (consistent) return true;
-    }
-    undo(frame);
-    return false;
+  Error failure() {
+    return make_error(ErrorCode::refused, "cannot resolve the requirements of {}: {}", request_.root_name,
+                      report(failure_));
   }
 
-  // Records that the decisions at the stack levels `conflicts` cannot all hold together: they
-  // left some library without a version. Backjumping alone forgets this once it jumps past them
-  // and rediscovers it in every subtree that makes the same decisions again; this is what made
-  // large graphs with lagging dependencies thrash.
-  void learn(const std::vector<Frame>& stack, const std::set<int>& conflicts) {
-    Nogood nogood;
-    for (int level : conflicts) {
-      int package = stack[level].package;
-      nogood.decisions.emplace_back(package, packages_[package].assigned);
-    }
-    int id = static_cast<int>(nogoods_.size());
-    for (const auto& [package, version] : nogood.decisions) {
-      auto& by_version = packages_[package].nogoods_by_version;
-      if (by_version.empty()) by_version.resize(packages_[package].versions->size());
-      by_version[version].push_back(id);
-    }
-    nogoods_.push_back(std::move(nogood));
+  // --- The report: the derivation graph of the final incompatibility, in words. ---
+
+  std::string version_text(int package, std::size_t index) const {
+    return (*packages_[package].versions)[index].version.to_string();
   }
 
-  // Whether choosing `version` of `package` completes a learned nogood; if so, the levels of the
-  // nogood's other decisions join `conflicts`, as the blame for refusing the choice.
-  bool excluded_by_nogood(int package, int version, std::set<int>& conflicts) const {
-    const auto& by_version = packages_[package].nogoods_by_version;
-    if (by_version.empty()) return false;
-    for (int id : by_version[version]) {
-      const Nogood& nogood = nogoods_[id];
-      bool holds = std::all_of(nogood.decisions.begin(), nogood.decisions.end(), [&](const auto& decision) {
-        return decision.first == package || packages_[decision.first].assigned == decision.second;
-      });
-      if (!holds) continue;
-      for (const auto& [other, ignored] : nogood.decisions) {
-        if (other != package) conflicts.insert(packages_[other].level);
-      }
-      return true;
-    }
-    return false;
-  }
-
-  // Returns the search to the state it had when `frame` was pushed.
-  void undo(Frame& frame) {
-    while (trail_.size() > frame.trail_size) {
-      packages_[trail_.back()].requirements.pop_back();
-      trail_.pop_back();
-    }
-    while (agenda_.size() > frame.agenda_size) {
-      packages_[agenda_.back()].in_agenda = false;
-      agenda_.pop_back();
-    }
-    packages_[frame.package].assigned = -1;
-    packages_[frame.package].level = -1;
-    head_ = frame.head;
-  }
-
-  // Conflict-directed backjumping: returns to the latest decision that shares the blame, hands
-  // it the rest of the blame, and tries its next candidate; false when no decision is to blame.
-  bool backjump(std::vector<Frame>& stack, std::set<int> conflicts) {
-    while (!conflicts.empty() && steps_ <= request_.max_steps) {
-      int target = *conflicts.rbegin();
-      conflicts.erase(target);
-      while (static_cast<int>(stack.size()) > target + 1) {
-        undo(stack.back());
-        stack.pop_back();
-      }
-      Frame& frame = stack.back();
-      frame.conflicts.insert(conflicts.begin(), conflicts.end());
-      if (try_next(frame, target)) return true;
-      conflicts = std::move(frame.conflicts);
-      learn(stack, conflicts);
-      undo(frame);
-      stack.pop_back();
-    }
-    return false;
-  }
-
-  std::string describe_requirer(int package, int version) const {
-    if (package == root_requirer) return request_.root_name;
-    return fmt::format("{} {}", packages_[package].name, (*packages_[package].versions)[version].version.to_string());
-  }
-
-  // "app needs http ^1", "http 1.4.0 needs tcp ^2", from the root down to `requirement`.
-  void explain(const std::string& name, const Requirement& requirement, std::vector<std::string>& lines,
-               std::set<std::string>& seen, int depth = 0) const {
-    if (requirement.requirer_package != root_requirer && depth < 64) {
-      const PackageState& requirer = packages_[requirement.requirer_package];
-      if (!requirer.requirements.empty()) explain(requirer.name, requirer.requirements.front(), lines, seen, depth + 1);
-    }
-    std::string line = fmt::format("{} needs {} {}", describe_requirer(requirement.requirer_package,
-                                                                        requirement.requirer_version),
-                                   name, requirement.constraint->text());
-    if (seen.insert(line).second) lines.push_back(std::move(line));
-  }
-
-  void record_conflict(int package) {
-    if (conflict_) return;
-    const PackageState& state = packages_[package];
-    std::vector<std::string> lines;
-    std::set<std::string> seen;
-    // The newest requirement first: it is the one that made the conflict.
-    for (auto it = state.requirements.rbegin(); it != state.requirements.rend(); ++it) {
-      explain(state.name, *it, lines, seen);
+  // "1.0.0, 1.1.0 and 1.2.0", oldest first.
+  std::string list_versions(int package, const VersionSet& set, const char* last_joiner) const {
+    std::vector<std::string> items;
+    for (std::size_t i = set.universe(); i-- > 0;) {
+      if (set.contains(i)) items.push_back(version_text(package, i));
     }
     std::string text;
-    for (const auto& line : lines) text += line + "; ";
-    if (state.versions == nullptr) {
-      text += fmt::format("the manifest has no library '{}'", state.name);
-    } else {
-      std::string available, yanked;
-      for (auto it = state.versions->rbegin(); it != state.versions->rend(); ++it) {
-        if (!available.empty()) available += ", ";
-        available += it->version.to_string();
-        if (it->yanked) {
-          bool matches = std::all_of(state.requirements.begin(), state.requirements.end(),
-                                     [&](const Requirement& r) { return r.constraint->matches(it->version); });
-          if (matches) {
-            yanked += fmt::format("; {} {} would match but is yanked ({})", state.name, it->version.to_string(),
-                                  it->yank_reason.empty() ? "no reason given" : it->yank_reason);
-          }
-        }
-      }
-      if (state.assigned >= 0) {
-        text += fmt::format("but {} {} was already chosen", state.name,
-                            (*state.versions)[state.assigned].version.to_string());
-      } else {
-        text += fmt::format("no version of {} satisfies {} (available: {}){}", state.name,
-                            state.requirements.size() == 1 ? "that" : "them all", available, yanked);
-      }
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) text += i + 1 == items.size() ? last_joiner : ", ";
+      text += items[i];
     }
-    conflict_ = text;
+    return text;
   }
 
-  Error failure() const {
-    if (steps_ > request_.max_steps) {
-      return make_error(ErrorCode::limit_exceeded, "resolution of {} gave up after {} steps", request_.root_name,
-                        request_.max_steps);
+  // A set no constraint names: its runs of consecutive known versions, ">=1.0.0, <=1.3.0 || 3.0.0".
+  std::string ranges(int package, const VersionSet& set) const {
+    std::string text;
+    for (std::size_t i = set.universe(); i-- > 0;) {
+      if (!set.contains(i)) continue;
+      std::size_t newest = i;
+      while (newest > 0 && set.contains(newest - 1)) --newest;
+      if (!text.empty()) text += " || ";
+      text += newest == i ? version_text(package, i)
+                          : fmt::format(">={}, <={}", version_text(package, i), version_text(package, newest));
+      i = newest;
     }
-    return make_error(ErrorCode::refused, "cannot resolve the requirements of {}: {}", request_.root_name,
-                      conflict_.value_or("no solution"));
+    return text;
+  }
+
+  struct Phrase {
+    std::string text;
+    bool plural = false;
+  };
+
+  // A positive term as the subject of a sentence: "app", "a 1.0.0", "every version of b",
+  // "a 1.0.0 and 1.1.0", "a ^1".
+  Phrase subject(const Term& term) const {
+    const PackageState& state = packages_[term.package];
+    if (term.package == root_package) return {state.name};
+    std::size_t count = term.versions.count();
+    if (count == 1) return {fmt::format("{} {}", state.name, version_text(term.package, term.versions.first()))};
+    if (term.versions.full()) return {"every version of " + state.name};
+    if (count == 0) return {fmt::format("{} {}", state.name, term.text != nullptr ? *term.text : "(no version)")};
+    if (count <= 4)
+      return {fmt::format("{} {}", state.name, list_versions(term.package, term.versions, " and ")), true};
+    if (term.text != nullptr) return {fmt::format("{} {}", state.name, *term.text)};
+    return {fmt::format("{} {}", state.name, ranges(term.package, term.versions))};
+  }
+
+  // The versions a term names, as what something needs: "tcp ^2", "c 1.0.0 or 2.0.0".
+  std::string object(const Term& term) const {
+    const PackageState& state = packages_[term.package];
+    if (term.text != nullptr && *term.text != "*") return fmt::format("{} {}", state.name, *term.text);
+    if (term.package == root_package || term.versions.full()) return state.name;
+    std::size_t count = term.versions.count();
+    if (count <= 4) return fmt::format("{} {}", state.name, list_versions(term.package, term.versions, " or "));
+    return fmt::format("{} {}", state.name, ranges(term.package, term.versions));
+  }
+
+  std::string describe(int id) const {
+    const Incompatibility& incompatibility = incompatibilities_[id];
+    const auto& terms = incompatibility.terms;
+    switch (incompatibility.cause) {
+      case Cause::unknown_library:
+        return fmt::format("the manifest has no library '{}'", packages_[terms[0].package].name);
+      case Cause::no_versions: {
+        const Term& term = terms[0];
+        return fmt::format("no version of {} matches {} (available: {})", packages_[term.package].name,
+                           term.text != nullptr ? *term.text : ranges(term.package, term.versions),
+                           list_versions(term.package, VersionSet::all(term.versions.universe()), ", "));
+      }
+      case Cause::yanked: {
+        const Term& term = terms[0];
+        std::vector<std::string> items;
+        for (std::size_t i = term.versions.universe(); i-- > 0;) {
+          if (!term.versions.contains(i)) continue;
+          const std::string& reason = (*packages_[term.package].versions)[i].yank_reason;
+          items.push_back(
+              fmt::format("{} ({})", version_text(term.package, i), reason.empty() ? "no reason given" : reason));
+        }
+        std::string list;
+        for (std::size_t i = 0; i < items.size(); ++i)
+          list += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
+        return fmt::format("{} {} {} yanked", packages_[term.package].name, list, items.size() == 1 ? "is" : "are");
+      }
+      case Cause::requirement:
+      case Cause::derived: break;
+    }
+    std::vector<const Term*> rest;
+    bool has_root = false;
+    for (const Term& term : terms) {
+      if (term.package == root_package && term.positive) {
+        has_root = true;
+      } else {
+        rest.push_back(&term);
+      }
+    }
+    if (rest.empty()) return "there is no solution";
+    if (rest.size() == 1) {
+      const Term& term = *rest[0];
+      if (!term.positive)
+        return fmt::format("{} needs {}", has_root ? request_.root_name : "the solution", object(term));
+      if (term.versions.full() && term.versions.count() > 1) {
+        return fmt::format("no version of {} can be chosen", packages_[term.package].name);
+      }
+      return subject(term).text + " cannot be chosen";
+    }
+    if (rest.size() == 2 && rest[0]->positive != rest[1]->positive) {
+      const Term& needer = rest[0]->positive ? *rest[0] : *rest[1];
+      const Term& needed = rest[0]->positive ? *rest[1] : *rest[0];
+      Phrase who = subject(needer);
+      return fmt::format("{} {} {}", who.text, who.plural ? "need" : "needs", object(needed));
+    }
+    if (rest.size() == 2 && rest[0]->positive) {
+      const Term& first = *rest[0];
+      if (first.versions.full() && first.versions.count() > 1) {
+        return fmt::format("no version of {} can be chosen together with {}", packages_[first.package].name,
+                           object(*rest[1]));
+      }
+      return fmt::format("{} cannot be chosen together with {}", subject(first).text, object(*rest[1]));
+    }
+    std::string text = "these cannot all hold: ";
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+      if (i > 0) text += i + 1 == rest.size() ? " and " : ", ";
+      text += rest[i]->positive ? subject(*rest[i]).text : "no " + object(*rest[i]);
+    }
+    return text;
+  }
+
+  bool is_derived(int id) const { return incompatibilities_[id].cause == Cause::derived; }
+
+  std::optional<int> line_number(int id) const {
+    auto it = line_numbers_.find(id);
+    if (it == line_numbers_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  void number_last_line(int id) {
+    int number = static_cast<int>(line_numbers_.size()) + 1;
+    line_numbers_[id] = number;
+    lines_.back() += fmt::format(" ({})", number);
+  }
+
+  // Writes the lines that prove `id`; one that other lines will refer to again gets a number.
+  void explain(int id) {
+    explain_derivation(id);
+    if (references_[id] > 1 && !line_number(id)) number_last_line(id);
+  }
+
+  void explain_derivation(int id) {
+    const Incompatibility& incompatibility = incompatibilities_[id];
+    int left = incompatibility.left, right = incompatibility.right;
+    if (!is_derived(left) && !is_derived(right)) {
+      lines_.push_back(fmt::format("Because {} and {}, {}.", describe(left), describe(right), describe(id)));
+      return;
+    }
+    if (is_derived(left) != is_derived(right)) {
+      explain_with_fact(is_derived(left) ? left : right, is_derived(left) ? right : left, id);
+      return;
+    }
+    auto left_line = line_number(left), right_line = line_number(right);
+    if (left_line && right_line) {
+      lines_.push_back(fmt::format("Because {} ({}) and {} ({}), {}.", describe(left), *left_line, describe(right),
+                                   *right_line, describe(id)));
+    } else if (left_line || right_line) {
+      int numbered = left_line ? left : right;
+      explain(left_line ? right : left);
+      lines_.push_back(
+          fmt::format("And because {} ({}), {}.", describe(numbered), *line_number(numbered), describe(id)));
+    } else if (follows_from_facts(left) || follows_from_facts(right)) {
+      // One of them takes a single line: write the other first, so that the two read together.
+      int single = follows_from_facts(right) ? right : left;
+      explain(single == right ? left : right);
+      explain(single);
+      lines_.push_back(fmt::format("Thus, {}.", describe(id)));
+    } else {
+      explain(left);
+      if (line_number(left)) {
+        explain_derivation(id);  // `left` is shared and now has its number
+        return;
+      }
+      number_last_line(left);
+      explain(right);
+      lines_.push_back(fmt::format("And because {} ({}), {}.", describe(left), *line_number(left), describe(id)));
+    }
+  }
+
+  // Whether derived incompatibility `id` was derived from two facts (its proof is one line).
+  bool follows_from_facts(int id) const {
+    return !is_derived(incompatibilities_[id].left) && !is_derived(incompatibilities_[id].right);
+  }
+
+  // `id` follows from the derived `derived` and the fact `fact`.
+  void explain_with_fact(int derived, int fact, int id) {
+    if (auto number = line_number(derived)) {
+      lines_.push_back(
+          fmt::format("Because {} ({}) and {}, {}.", describe(derived), *number, describe(fact), describe(id)));
+      return;
+    }
+    const Incompatibility& inner = incompatibilities_[derived];
+    // A chain of facts reads as one sentence per step, without restating `derived` itself.
+    if (references_[derived] <= 1 && is_derived(inner.left) != is_derived(inner.right)) {
+      int inner_derived = is_derived(inner.left) ? inner.left : inner.right;
+      int inner_fact = is_derived(inner.left) ? inner.right : inner.left;
+      explain(inner_derived);
+      lines_.push_back(fmt::format("And because {} and {}, {}.", describe(inner_fact), describe(fact), describe(id)));
+      return;
+    }
+    explain(derived);
+    lines_.push_back(fmt::format("And because {}, {}.", describe(fact), describe(id)));
+  }
+
+  std::string report(int id) {
+    if (!is_derived(id)) return describe(id);
+    references_.assign(incompatibilities_.size(), 0);
+    std::vector<bool> seen(incompatibilities_.size(), false);
+    std::vector<int> pending{id};
+    seen[id] = true;
+    while (!pending.empty()) {
+      int next = pending.back();
+      pending.pop_back();
+      if (!is_derived(next)) continue;
+      for (int cause : {incompatibilities_[next].left, incompatibilities_[next].right}) {
+        ++references_[cause];
+        if (!seen[cause]) {
+          seen[cause] = true;
+          pending.push_back(cause);
+        }
+      }
+    }
+    lines_.clear();
+    line_numbers_.clear();
+    explain(id);
+    std::string text;
+    for (const auto& line : lines_) text += (text.empty() ? "" : "\n") + line;
+    if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    return text;
   }
 
   const PackageIndex& index_;
   const ResolveRequest& request_;
   std::unordered_map<std::string, int> ids_;
   std::vector<PackageState> packages_;
-  std::vector<int> trail_;   // packages whose requirement lists grew, in order
-  std::vector<int> agenda_;  // packages to decide, in order of discovery
-  std::size_t head_ = 0;     // agenda_[0, head_) are decided
+  std::vector<Incompatibility> incompatibilities_;                           // never removed: the derivation graph
+  std::vector<Assignment> assignments_;                                      // the partial solution, oldest first
+  std::priority_queue<int, std::vector<int>, std::greater<int>> undecided_;  // may hold stale ids
+  int level_ = 0;
+  std::vector<int> changed_;  // propagate's work list, kept to reuse its memory
   std::size_t steps_ = 0;
-  std::vector<Nogood> nogoods_;  // learned from conflicts; never undone
-  std::optional<std::string> conflict_;
+  int failure_ = -1;
+  // Report state.
+  std::vector<int> references_;
+  std::unordered_map<int, int> line_numbers_;
+  std::vector<std::string> lines_;
 };
 
 }  // namespace

@@ -1,14 +1,24 @@
 // Dependency resolution: choose one version of every library an app needs, newest first, so
 // that every constraint holds; yanked versions are never chosen unless a lock already pins them.
 //
-// The search is depth-first with forward checking: a library is decided by trying its satisfying
-// versions newest first; each choice adds its dependencies' constraints, and a choice that leaves
-// some library with no possible version is undone at once. When a library runs out of versions,
-// the earlier decisions to blame are recorded as a nogood (a combination never tried again) and
-// the search jumps back to the latest of them; the result is the one plain chronological
-// backtracking would find, without rediscovering the same conflict in every subtree.
-// When nothing works, the error explains the first conflict met, as a chain of requirements in
-// words: "app needs http ^1; http 1.4.0 needs tcp ^2; app needs tcp ^1; no version of tcp ...".
+// The algorithm is PubGrub (Natalie Weizenbaum's, as in Dart's pub). Everything known is kept as
+// incompatibilities: sets of terms ("http 1.4.0", "not tcp ^2") that cannot all hold, read from
+// the request, the index and the yanks. A partial solution of decisions and derived terms grows
+// by unit propagation (an incompatibility whose terms all hold but one forces that one's
+// negation) and by decisions (the next library needed gets its lock pin or newest allowed
+// version, and its dependencies become incompatibilities). When an incompatibility is satisfied,
+// conflict resolution combines it with the causes of the assignments that satisfied it into a new
+// incompatibility that no later search forgets, and backjumps to the decision level where that
+// one forces something. A term's versions are a set over the versions the index knows of the
+// library, so every set operation is exact.
+//
+// When nothing works, the derived incompatibility "the app cannot be resolved" is explained from
+// its derivation graph, line by line, naming every version ruled out and why:
+//   cannot resolve the requirements of app: because a 1.0.0 needs c ^1 and a 1.1.0 needs c ^2,
+//   every version of a needs c 1.0.0 or 2.0.0.
+//   And because every version of b needs c ^3, no version of a can be chosen together with b.
+//   And because app needs a ^1 and app needs b ^1, there is no solution.
+// Lines that later lines refer back to end with a number, "(1)".
 #pragma once
 
 #include "cairn/core/result.h"
@@ -53,10 +63,11 @@ struct ResolveRequest {
 
 struct Resolution {
   std::map<std::string, Version> versions;  // every library chosen, by name
-  std::size_t steps = 0;                    // versions tried, for benchmarks and curiosity
+  std::size_t steps = 0;                    // versions tried (decisions), for benchmarks and curiosity
 };
 
-// Resolves `request` against `index`. A conflict is refused with the explanation above.
+// Resolves `request` against `index`. A conflict is refused (ErrorCode::refused) with the
+// explanation above; more than request.max_steps versions tried is ErrorCode::limit_exceeded.
 Result<Resolution> resolve_dependencies(const PackageIndex& index, const ResolveRequest& request);
 
 }  // namespace cairn::manifest
