@@ -506,18 +506,25 @@ class Solver {
                            list_versions(term.package, VersionSet::all(term.versions.universe()), ", "));
       }
       case Cause::yanked: {
+        // "http 1.2.0 is yanked (reason)"; "http 1.0.0 (reason) and 1.1.0 (reason) are yanked".
         const Term& term = terms[0];
-        std::vector<std::string> items;
+        std::vector<std::pair<std::string, std::string>> items;
         for (std::size_t i = term.versions.universe(); i-- > 0;) {
           if (!term.versions.contains(i)) continue;
           const std::string& reason = (*packages_[term.package].versions)[i].yank_reason;
-          items.push_back(
-              fmt::format("{} ({})", version_text(term.package, i), reason.empty() ? "no reason given" : reason));
+          items.emplace_back(version_text(term.package, i), reason.empty() ? "no reason given" : reason);
         }
+        const std::string& name = packages_[term.package].name;
+        if (items.size() == 1) return fmt::format("{} {} is yanked ({})", name, items[0].first, items[0].second);
         std::string list;
-        for (std::size_t i = 0; i < items.size(); ++i)
-          list += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
-        return fmt::format("{} {} {} yanked", packages_[term.package].name, list, items.size() == 1 ? "is" : "are");
+        for (std::size_t i = 0; i < items.size(); ++i) {
+          list += fmt::format("{}{} ({})",
+                              i == 0                  ? ""
+                              : i + 1 == items.size() ? " and "
+                                                      : ", ",
+                              items[i].first, items[i].second);
+        }
+        return fmt::format("{} {} are yanked", name, list);
       }
       case Cause::requirement:
       case Cause::derived: break;
