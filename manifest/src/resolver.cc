@@ -448,17 +448,27 @@ class Solver {
     return text;
   }
 
-  // A set no constraint names: its runs of consecutive known versions, ">=1.0.0, <=1.3.0 || 3.0.0".
+  // A set no constraint names, as its runs of consecutive known versions: "1.0.0 to 1.3.0 or 3.0.0".
   std::string ranges(int package, const VersionSet& set) const {
     std::string text;
     for (std::size_t i = set.universe(); i-- > 0;) {
       if (!set.contains(i)) continue;
       std::size_t newest = i;
       while (newest > 0 && set.contains(newest - 1)) --newest;
-      if (!text.empty()) text += " || ";
+      if (!text.empty()) text += " or ";
       text += newest == i ? version_text(package, i)
-                          : fmt::format(">={}, <={}", version_text(package, i), version_text(package, newest));
+                          : fmt::format("{} to {}", version_text(package, i), version_text(package, newest));
       i = newest;
+    }
+    return text;
+  }
+
+  // "a", "a and b", "a, b and c" (or with `last` = " or ").
+  static std::string join(const std::vector<std::string>& items, const char* last) {
+    std::string text;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) text += i + 1 == items.size() ? last : ", ";
+      text += items[i];
     }
     return text;
   }
@@ -562,12 +572,27 @@ class Solver {
       }
       return fmt::format("{} cannot be chosen together with {}", subject(first).text, object(*rest[1]));
     }
-    std::string text = "these cannot all hold: ";
-    for (std::size_t i = 0; i < rest.size(); ++i) {
-      if (i > 0) text += i + 1 == rest.size() ? " and " : ", ";
-      text += rest[i]->positive ? subject(*rest[i]).text : "no " + object(*rest[i]);
+    // More terms: the chosen ones need one of the others ("lib5 1.0.0, when chosen with lib6
+    // 2.0.0, needs lib4 ^1 or lib2 ^1").
+    std::vector<std::string> chosen, needed;
+    for (const Term* term : rest) {
+      if (term->positive) {
+        chosen.push_back(subject(*term).text);
+      } else {
+        needed.push_back(object(*term));
+      }
     }
-    return text;
+    if (needed.empty()) return join(chosen, " and ") + " cannot all be chosen together";
+    if (chosen.empty())
+      return fmt::format("{} needs {}", has_root ? request_.root_name : "the solution", join(needed, " or "));
+    const Term& first = **std::find_if(rest.begin(), rest.end(), [](const Term* t) { return t->positive; });
+    Phrase who = subject(first);
+    std::string text = who.text;
+    if (chosen.size() > 1) {
+      chosen.erase(std::find(chosen.begin(), chosen.end(), who.text));
+      text += ", when chosen with " + join(chosen, " and ") + ",";
+    }
+    return fmt::format("{} {} {}", text, who.plural ? "need" : "needs", join(needed, " or "));
   }
 
   bool is_derived(int id) const { return incompatibilities_[id].cause == Cause::derived; }

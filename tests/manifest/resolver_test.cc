@@ -197,6 +197,23 @@ TEST_F(ResolverTest, ExplainsBranchesByNumberedLines) {
             "And because app needs foo ^1, there is no solution.");
 }
 
+// Each version of a fails on a different library: the report joins them as "need b ^1 or c ^1".
+TEST_F(ResolverTest, ExplainsVersionsThatEachNeedSomethingDifferent) {
+  add("a", "1.0.0", {{"b", "^1"}});
+  add("a", "1.1.0", {{"c", "^1"}});
+  add("b", "1.0.0");
+  add("b", "2.0.0");
+  add("c", "1.0.0");
+  add("c", "2.0.0");
+  auto resolution = resolve({{"a", "^1"}, {"b", "^2"}, {"c", "^2"}});
+  ASSERT_FALSE(resolution.ok());
+  EXPECT_EQ(resolution.error().message(),
+            "cannot resolve the requirements of app: "
+            "because a 1.0.0 needs b ^1 and a 1.1.0 needs c ^1, every version of a needs b ^1 or c ^1.\n"
+            "And because app needs a ^1, app needs b ^1 or c ^1.\n"
+            "And because app needs b ^2 and app needs c ^2, there is no solution.");
+}
+
 TEST_F(ResolverTest, ExplainsAConstraintNoVersionMeets) {
   add("http", "1.0.0", {{"tcp", "^9"}});
   add("tcp", "1.0.0");
