@@ -163,6 +163,20 @@ TEST_F(ResolverTest, ExplainsTwoRequirementsOfTheAppThatConflictDirectly) {
   add("log", "1.0.0");
   add("log", "1.5.0");
   add("log", "2.0.0");
+  request_.root_name = "app";
+  request_.requirements.emplace_back("log", Constraint::parse("^1").value());
+  request_.requirements.emplace_back("log", Constraint::parse(">=2").value());
+  auto resolution = resolve_dependencies(index_, request_);
+  ASSERT_FALSE(resolution.ok());
+  EXPECT_EQ(
+      resolution.error().message(),
+      "cannot resolve the requirements of app: because app needs log ^1 and app needs log >=2, there is no solution.");
+}
+
+TEST_F(ResolverTest, ExplainsARequirementOfTheAppThatEveryVersionOfAnotherContradicts) {
+  add("log", "1.0.0");
+  add("log", "1.5.0");
+  add("log", "2.0.0");
   add("metrics", "1.0.0", {{"log", "^2"}});
   add("metrics", "1.1.0", {{"log", "^2"}});
   auto resolution = resolve({{"log", "~1.5"}, {"metrics", "^1"}});
