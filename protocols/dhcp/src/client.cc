@@ -214,6 +214,9 @@ void Client::input(ByteView bytes, Time now) {
   // our address (RENEWING talks to the one server, REBINDING to all).
   const bool from_chosen_server =
       !message.has_server_identifier || state_ != State::requesting || message.server_identifier == offering_server_;
+  // A REQUEST is out (REQUESTING, RENEWING, REBINDING): an ACK or a NAK may answer it.
+  const bool request_outstanding =
+      state_ == State::requesting || state_ == State::renewing || state_ == State::rebinding;
   bool taken = false;
   switch (message.type) {
     case MessageType::offer:
@@ -228,8 +231,7 @@ void Client::input(ByteView bytes, Time now) {
       }
       break;
     case MessageType::ack:
-      if ((state_ == State::requesting || state_ == State::renewing || state_ == State::rebinding) &&
-          from_chosen_server) {
+      if (request_outstanding && from_chosen_server) {
         Lease lease;
         if (!make_lease(message, now, lease)) {
           counters_.drop(Error::bad_format);
@@ -247,8 +249,7 @@ void Client::input(ByteView bytes, Time now) {
       }
       break;
     case MessageType::nak:
-      if ((state_ == State::requesting || state_ == State::renewing || state_ == State::rebinding) &&
-          from_chosen_server) {
+      if (request_outstanding && from_chosen_server) {
         if (has_lease()) {
           lose_lease(now);
         } else {
