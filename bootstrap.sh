@@ -146,10 +146,11 @@ demo_network() {
   setsid ip netns exec "$namespace" /usr/sbin/dnsmasq --no-daemon --port=0 --interface=tap0 --bind-interfaces \
     --dhcp-range=10.0.0.50,10.0.0.60,1h --dhcp-leasefile="$work/leases" --conf-file=/dev/null >/dev/null 2>&1 &
   pids+=($!)
+  for _ in $(seq 50); do [ -n "$(ip netns exec "$namespace" ss -Hlun 'sport = :67')" ] && break; sleep 0.1; done
   setsid ip netns exec "$namespace" "$root/build/bin/cairn" run "$root/build/images/udp-echo.spt" --mem 8 \
     --net:service0=tap0 >"$work/udp-echo.out" 2>&1 &
   pids+=($!)
-  for _ in $(seq 100); do
+  for _ in $(seq 150); do
     address=$(sed -n 's|^udp-echo: \([0-9.]*\)/[0-9]* via DHCP$|\1|p' "$work/udp-echo.out")
     [ -n "$address" ] && break
     sleep 0.1

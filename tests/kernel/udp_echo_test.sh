@@ -42,15 +42,16 @@ ip -n "$namespace" tuntap add dev tap0 mode tap
 ip -n "$namespace" addr add 10.0.0.1/24 dev tap0
 ip -n "$namespace" link set tap0 up
 
-# start_echo NAME [image arguments...]: boots udp-echo on tap0; waits (5 s at most) for its
-# address line and sets $address.
+# start_echo NAME [image arguments...]: boots udp-echo on tap0; waits (15 s at most: a lost
+# DISCOVER is resent after 4 s +-1, and the address is probed for 1 s) for its address line and
+# sets $address.
 start_echo() {
   local name=$1
   shift
   setsid ip netns exec "$namespace" "$cairn" run "$image" --mem 8 --net:service0=tap0 -- "$@" >"$work/$name.out" 2>"$work/$name.err" &
   pids+=($!)
   address=
-  for _ in $(seq 50); do
+  for _ in $(seq 150); do
     address=$(sed -n 's|^udp-echo: \([0-9.]*\)/[0-9]* .*$|\1|p' "$work/$name.out" | head -1)
     [ -n "$address" ] && return 0
     sleep 0.1
@@ -70,6 +71,8 @@ setsid ip netns exec "$namespace" "$dnsmasq" --no-daemon --no-ping --port=0 --in
   --dhcp-range=10.0.0.50,10.0.0.60,12h --dhcp-leasefile="$work/leases" --pid-file="$work/dnsmasq.pid" \
   --conf-file=/dev/null --log-facility=- >"$work/dnsmasq.log" 2>&1 &
 pids+=($!)
+# Boot the image only once dnsmasq listens on port 67, so that its first DISCOVER is answered.
+for _ in $(seq 50); do [ -n "$(in_namespace ss -Hlun 'sport = :67')" ] && break; sleep 0.1; done
 
 if start_echo dhcp; then
   pass "udp-echo got $address by DHCP: $(head -1 "$work/dhcp.out")"
@@ -87,7 +90,7 @@ if start_echo dhcp; then
   if [ -n "$mac" ] && grep -q "$mac $address " "$work/leases"; then pass "dnsmasq's lease file holds $mac $address"; else
     fail "lease file lacks '$mac $address': $(cat "$work/leases" 2>/dev/null)"; fi
 else
-  fail "udp-echo printed no address within 5 s: $(cat "$work/dhcp.out" "$work/dhcp.err")"
+  fail "udp-echo printed no address within 15 s: $(cat "$work/dhcp.out" "$work/dhcp.err")"
 fi
 stop_echo
 
@@ -99,7 +102,7 @@ for i in $(seq 50 60); do ip -n "$namespace" addr add "10.0.0.$i/32" dev tap0; d
 setsid ip netns exec "$namespace" "$cairn" run "$image" --mem 8 --net:service0=tap0 >"$work/conflict.out" 2>"$work/conflict.err" &
 pids+=($!)
 declined=
-for _ in $(seq 50); do
+for _ in $(seq 150); do
   declined=$(sed -n 's|^udp-echo: \([0-9.]*\) is in use by \([0-9a-f:]*\); declined it$|\1 \2|p' "$work/conflict.out")
   [ -n "$declined" ] && break
   sleep 0.1
@@ -117,7 +120,7 @@ if [ -n "$declined" ]; then
     pass "it never used the declined address"
   fi
 else
-  fail "udp-echo declined nothing within 5 s: $(cat "$work/conflict.out" "$work/conflict.err")"
+  fail "udp-echo declined nothing within 15 s: $(cat "$work/conflict.out" "$work/conflict.err")"
 fi
 stop_echo
 for i in $(seq 50 60); do ip -n "$namespace" addr del "10.0.0.$i/32" dev tap0; done
