@@ -88,4 +88,10 @@ test "$(stat -c %a "$XDG_STATE_HOME/cairn/dev-key")" = 600 || fail "dev key is n
 echo 'int more;' >checkout/extra/src/more.cc
 "$cairn" --json manifest dev --checkout checkout | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["snapshot_version"] == 2 and d["changed"], d'
 "$cairn" manifest verify "$XDG_STATE_HOME/cairn/dev-manifest" | grep -q "development manifest" || fail "dev manifest not marked"
+# A new development key recreates the manifest from version 1: a new root, so a new trust state,
+# and the location now resolves to it without --root.
+rm "$XDG_STATE_HOME/cairn/dev-key" "$XDG_STATE_HOME/cairn/dev-key.pub"
+"$cairn" --json manifest dev --checkout checkout | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["snapshot_version"] == 1 and d["changed"], d'
+"$cairn" lock checkout/app --manifest "$XDG_STATE_HOME/cairn/dev-manifest" --sources checkout >out 2>&1 ||
+  fail "lock against the recreated development manifest failed: $(cat out)"
 echo "cli manifest test passed"
