@@ -69,6 +69,16 @@ arp::Packet parse_arp_frame(const Bytes& bytes, MacAddress* destination = nullpt
   return packet.value();
 }
 
+// `frame` is a gratuitous ARP that announces `own` as this interface's (RFC 5227 2.3), broadcast.
+void expect_announcement(const Bytes& frame) {
+  MacAddress destination;
+  arp::Packet announcement = parse_arp_frame(frame, &destination);
+  EXPECT_TRUE(destination.is_broadcast());
+  EXPECT_EQ(announcement.sender_mac, own_mac);
+  EXPECT_EQ(announcement.sender_address, own);
+  EXPECT_EQ(announcement.target_address, own);
+}
+
 class InterfaceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -115,33 +125,22 @@ TEST_F(InterfaceTest, AnnouncesAStaticAddressWhenStarted) {
   EXPECT_EQ(event.address.gateway, gateway);
   std::vector<Bytes> frames = drain(fresh);
   ASSERT_EQ(frames.size(), 1u);
-  MacAddress destination;
-  arp::Packet announcement = parse_arp_frame(frames[0], &destination);
-  EXPECT_TRUE(destination.is_broadcast());
-  EXPECT_EQ(announcement.sender_address, own);
-  EXPECT_EQ(announcement.target_address, own);
+  expect_announcement(frames[0]);
   EXPECT_EQ(fresh.next_deadline(), never);
 }
 
-TEST_F(InterfaceTest, AnswersArpRequestsForItsAddress) {
-  net.input(view(from_peer(ethernet::ether_type::arp, testing::arp_packet(1, peer_mac, peer, MacAddress(), own),
-                           MacAddress::broadcast())),
-            start);
-  std::vector<Bytes> frames = drain(net);
-  ASSERT_EQ(frames.size(), 1u);
-  EXPECT_EQ(frames[0], testing::ethernet_frame(peer_mac, own_mac, ethernet::ether_type::arp,
-                                               testing::arp_packet(2, own_mac, own, peer_mac, peer)));
-}
-
-TEST_F(InterfaceTest, AnswersAProbeForItsAddressSoTheProberBacksOff) {
-  net.input(
-      view(from_peer(ethernet::ether_type::arp, testing::arp_packet(1, peer_mac, Ipv4Address::any(), MacAddress(), own),
-                     MacAddress::broadcast())),
-      start);
-  std::vector<Bytes> frames = drain(net);
-  ASSERT_EQ(frames.size(), 1u);
-  EXPECT_EQ(frames[0], testing::ethernet_frame(peer_mac, own_mac, ethernet::ether_type::arp,
-                                               testing::arp_packet(2, own_mac, own, peer_mac, Ipv4Address::any())));
+TEST_F(InterfaceTest, AnswersArpRequestsAndProbesForItsAddress) {
+  // A plain request, and an RFC 5227 probe (sender 0.0.0.0) from a host about to take the address:
+  // the answer to the probe is what makes that host back off.
+  for (Ipv4Address sender : {peer, Ipv4Address::any()}) {
+    net.input(view(from_peer(ethernet::ether_type::arp, testing::arp_packet(1, peer_mac, sender, MacAddress(), own),
+                             MacAddress::broadcast())),
+              start);
+    std::vector<Bytes> frames = drain(net);
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0], testing::ethernet_frame(peer_mac, own_mac, ethernet::ether_type::arp,
+                                                 testing::arp_packet(2, own_mac, own, peer_mac, sender)));
+  }
 }
 
 TEST_F(InterfaceTest, DefendsItsAddressAtMostOncePerDefendInterval) {
@@ -150,12 +149,7 @@ TEST_F(InterfaceTest, DefendsItsAddressAtMostOncePerDefendInterval) {
   net.input(view(claim), start);
   std::vector<Bytes> frames = drain(net);
   ASSERT_EQ(frames.size(), 1u);
-  MacAddress destination;
-  arp::Packet defence = parse_arp_frame(frames[0], &destination);
-  EXPECT_TRUE(destination.is_broadcast());
-  EXPECT_EQ(defence.sender_mac, own_mac);
-  EXPECT_EQ(defence.sender_address, own);
-  EXPECT_EQ(defence.target_address, own);
+  expect_announcement(frames[0]);  // the defence
   Event event;
   ASSERT_TRUE(net.next_event(event));
   EXPECT_EQ(event.kind, Event::Kind::address_conflict);
