@@ -97,8 +97,7 @@ TEST(Attack, RejectsTimestampRollback) {
   TrustState state = repo.verify().value().state;
   repo.write("timestamp.json", old_timestamp);
   repo.write("snapshot.json", old_snapshot);
-  expect_error(repo.verify(state), ErrorCode::refused,
-               "timestamp.json: version 1 is lower than the trusted version 2");
+  expect_error(repo.verify(state), ErrorCode::refused, "timestamp.json: version 1 is lower than the trusted version 2");
 }
 
 TEST(Attack, RejectsFreezeWithExpiredTimestamp) {
@@ -139,13 +138,18 @@ TEST(Attack, RejectsMixAndMatchEntry) {
 
 // --- root rotation ------------------------------------------------------------------------------
 
+// Root version 2 hands the root role to `new_root` alone (unsigned until write_root()).
+void propose_root_rotation(TestRepository& repo, const TestKey& new_root) {
+  repo.root.version = 2;
+  repo.root.keys[new_root.keyid()] = new_root.material;
+  repo.root.root = {{new_root.keyid()}, 1};
+}
+
 TEST(Attack, AcceptsRootRotationSignedByOldAndNewKeys) {
   TestRepository repo;
   repo.publish();
   TestKey new_root = make_key();
-  repo.root.version = 2;
-  repo.root.keys[new_root.keyid()] = new_root.material;
-  repo.root.root = {{new_root.keyid()}, 1};
+  propose_root_rotation(repo, new_root);
   repo.write_root({&repo.root_key, &new_root});
   auto verified = repo.verify();
   ASSERT_TRUE(verified.ok()) << verified.error().message();
@@ -157,9 +161,7 @@ TEST(Attack, RejectsRootRotationWithoutOldThreshold) {
   TestRepository repo;
   repo.publish();
   TestKey new_root = make_key();
-  repo.root.version = 2;
-  repo.root.keys[new_root.keyid()] = new_root.material;
-  repo.root.root = {{new_root.keyid()}, 1};
+  propose_root_rotation(repo, new_root);
   repo.write_root({&new_root});  // only the new key: the old root never agreed
   expect_error(repo.verify(), ErrorCode::refused, "root/2.root.json (signatures of the old root, version 1)");
 }
@@ -170,8 +172,8 @@ TEST(Attack, RejectsRootRotationWithoutOldThreshold) {
 // or one byte a second (slow retrieval), until the client hangs up or the server stops.
 cairn::testing::LoopbackHttpServer hostile_server(bool trickle) {
   auto handler = [trickle](int connection, std::string_view, const std::function<bool()>& should_stop) {
-    cairn::testing::LoopbackHttpServer::send_all(
-        connection, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n");
+    cairn::testing::LoopbackHttpServer::send_all(connection,
+                                                 "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n");
     std::string chunk(trickle ? 1 : 65536, 'x');
     while (!should_stop()) {
       if (::send(connection, chunk.data(), chunk.size(), MSG_NOSIGNAL) < 0) break;

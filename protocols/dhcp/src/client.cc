@@ -94,6 +94,16 @@ void Client::arm_backoff(Time now) {
   retransmit_at_ = later(now, delay);
 }
 
+// RENEWING or REBINDING: a new transaction and its first REQUEST, resent until `limit`.
+void Client::begin_lease_request(State state, Time now, Time limit) {
+  state_ = state;
+  transaction_id_ = random_.next();
+  exchange_started_ = now;
+  attempts_ = 0;
+  send(MessageType::request, now);
+  arm_lease_retransmission(now, limit);
+}
+
 void Client::arm_lease_retransmission(Time now, Time limit) {
   Duration wait = limit > now ? (limit - now) / 2 : 0;
   if (wait < settings_.min_lease_retransmission) wait = settings_.min_lease_retransmission;
@@ -273,21 +283,11 @@ void Client::on_timer(Time now) {
     return;
   }
   if ((state_ == State::bound || state_ == State::renewing) && now >= lease_.rebind_at) {
-    state_ = State::rebinding;
-    transaction_id_ = random_.next();
-    exchange_started_ = now;
-    attempts_ = 0;
-    send(MessageType::request, now);
-    arm_lease_retransmission(now, lease_.expires);
+    begin_lease_request(State::rebinding, now, lease_.expires);
     return;
   }
   if (state_ == State::bound && now >= lease_.renew_at) {
-    state_ = State::renewing;
-    transaction_id_ = random_.next();
-    exchange_started_ = now;
-    attempts_ = 0;
-    send(MessageType::request, now);
-    arm_lease_retransmission(now, lease_.rebind_at);
+    begin_lease_request(State::renewing, now, lease_.rebind_at);
     return;
   }
   if (now < retransmit_at_) return;

@@ -121,6 +121,7 @@ class Client {
   void begin_selecting(Time now);
   void send(MessageType type, Time now);
   void arm_backoff(Time now);
+  void begin_lease_request(State state, Time now, Time limit);
   void arm_lease_retransmission(Time now, Time limit);
   bool make_lease(const Message& ack, Time now, Lease& lease) const;
   void bind(const Lease& lease);
