@@ -1,7 +1,7 @@
 // In-process throughput of Digest (SHA-256/512 through OpenSSL EVP) and of the tree hash.
 // Whole-process comparisons with sha256sum and openssl are in foundation.sh.
 #include "cairn/core/digest.h"
-#include "cairn/manifest/tree.h"
+#include "cairn/core/tree.h"
 
 #include <benchmark/benchmark.h>
 
@@ -27,7 +27,7 @@ BENCHMARK(BM_Sha512)->Arg(64)->Arg(4096)->Arg(1 << 20);
 // The tree hash of /usr/include with a warm page cache: directory walk, stat, open and hash.
 void BM_TreeHashUsrInclude(benchmark::State& state) {
   for (auto _ : state) {
-    auto digest = cairn::manifest::hash_tree("/usr/include");
+    auto digest = cairn::hash_tree("/usr/include");
     if (!digest.ok()) {
       state.SkipWithError(digest.error().message().c_str());
       return;

@@ -2,7 +2,7 @@
 #include "command.h"
 
 #include "cairn/core/digest.h"
-#include "cairn/manifest/tree.h"
+#include "cairn/core/tree.h"
 
 #include <memory>
 
@@ -36,7 +36,7 @@ void add_hash_commands(CLI::App& app, Invocation& invocation) {
   tree->add_option("DIR", tree_options->path, "Directory to hash")->required();
   tree->callback([&invocation, tree_options] {
     invocation.action = [&invocation, tree_options]() -> Result<void> {
-      Digest digest = CAIRN_TRY(manifest::hash_tree(tree_options->path));
+      Digest digest = CAIRN_TRY(hash_tree(tree_options->path));
       print_digest(invocation, digest, tree_options->path);
       return {};
     };

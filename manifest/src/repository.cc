@@ -2,7 +2,7 @@
 #include "cairn/manifest/repository.h"
 
 #include "cairn/core/file.h"
-#include "cairn/manifest/tree.h"
+#include "cairn/core/tree.h"
 
 #include "curl_library.h"
 

@@ -3,7 +3,7 @@
 
 #include "cairn/core/file.h"
 #include "cairn/manifest/trust_state.h"
-#include "cairn/manifest/tree.h"
+#include "cairn/core/tree.h"
 #include "cairn/reproducibility/archive.h"
 
 namespace cairn::manifest {

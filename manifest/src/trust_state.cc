@@ -2,7 +2,7 @@
 #include "cairn/manifest/trust_state.h"
 
 #include "cairn/core/file.h"
-#include "cairn/manifest/canonical_json.h"
+#include "cairn/core/canonical_json.h"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -11,7 +11,8 @@
 #include "cairn/reproducibility/archive.h"
 
 #include "cairn/core/file.h"
-#include "cairn/manifest/tree.h"
+#include "cairn/core/tree.h"
+#include "cairn/core/utf8.h"
 #include "libarchive_support.h"
 
 #include <fcntl.h>
@@ -78,7 +79,7 @@ std::string_view leaf_of(std::string_view path) {
 // A name from the archive as it appears in messages: bytes that could garble a terminal (and,
 // in a name that is not UTF-8, every non-ASCII byte) are written as \xNN.
 std::string printable(std::string_view name) {
-  bool utf8 = manifest::is_valid_utf8(name);
+  bool utf8 = is_valid_utf8(name);
   std::string shown;
   shown.reserve(name.size());
   for (char c : name) {
@@ -96,7 +97,7 @@ std::string printable(std::string_view name) {
 // refused. `subject` names it in the message ("path", "hardlink target '../x'").
 Result<std::string> normalize_archive_path(std::string_view raw, std::string_view subject) {
   if (raw.empty()) return make_error(ErrorCode::refused, "{} is empty", subject);
-  if (!manifest::is_valid_utf8(raw)) return make_error(ErrorCode::refused, "{} is not valid UTF-8", subject);
+  if (!is_valid_utf8(raw)) return make_error(ErrorCode::refused, "{} is not valid UTF-8", subject);
   if (raw.front() == '/') {
     return make_error(ErrorCode::refused, "{} is absolute; entries must be relative to the destination", subject);
   }
@@ -110,7 +111,7 @@ Result<std::string> normalize_archive_path(std::string_view raw, std::string_vie
   });
   if (leaves) return make_error(ErrorCode::refused, "{} leaves the destination ('..')", subject);
   if (!normal.empty()) {
-    if (std::optional<std::string> problem = manifest::check_relative_path(normal)) {
+    if (std::optional<std::string> problem = check_relative_path(normal)) {
       return make_error(ErrorCode::refused, "{}: {}", subject, *problem);
     }
   }
@@ -211,8 +212,8 @@ class TreeExtractor {
     }
     // Deeper paths are refused before any work: they cost one openat per level, and hash_tree
     // (which computes the report) refuses such trees anyway.
-    if (depth_of(path) > manifest::max_tree_depth) {
-      return make_error(ErrorCode::limit_exceeded, "path is deeper than the limit of {} levels", manifest::max_tree_depth);
+    if (depth_of(path) > max_tree_depth) {
+      return make_error(ErrorCode::limit_exceeded, "path is deeper than the limit of {} levels", max_tree_depth);
     }
     if (hardlink != nullptr) return extract_hardlink(entry, path, hardlink);
     switch (type) {
@@ -296,14 +297,14 @@ class TreeExtractor {
     const char* raw_target = archive_entry_symlink(entry);
     std::string target = raw_target != nullptr ? raw_target : "";
     if (target.empty()) return refused("symlink has an empty target");
-    if (!manifest::is_valid_utf8(target)) {
+    if (!is_valid_utf8(target)) {
       return refused(fmt::format("symlink target '{}' is not valid UTF-8", printable(target)));
     }
     if (target.front() == '/') {
       return refused(fmt::format("symlink target '{}' is absolute; links must stay inside the destination",
                                  printable(target)));
     }
-    if (!manifest::symlink_stays_inside(path, target)) {
+    if (!symlink_stays_inside(path, target)) {
       return refused(fmt::format("symlink target '{}' leaves the destination", printable(target)));
     }
     CAIRN_TRY(refuse_duplicate(path));
@@ -496,7 +497,7 @@ Result<ExtractReport> extract_into(const fs::path& archive_path, const fs::path&
   CAIRN_TRY(extractor.check_symlinks_resolve_inside());
   reader.reset();
 
-  Digest tree = CAIRN_TRY(manifest::hash_tree(staging.path()));
+  Digest tree = CAIRN_TRY(hash_tree(staging.path()));
   if (::fchmod(root_fd.get(), directory_permissions) != 0) {
     return system_error(fmt::format("chmod {}", staging.path().string()), errno);
   }

@@ -6,7 +6,7 @@
 #include "cairn/reproducibility/archive.h"
 
 #include "cairn/core/file.h"
-#include "cairn/manifest/tree.h"
+#include "cairn/core/tree.h"
 #include "libarchive_support.h"
 
 #include <fcntl.h>
@@ -98,7 +98,7 @@ class DeterministicTarGzWriter {
 
   // Streams the regular file at `path` (opened below `root_fd`) into the archive and returns the
   // SHA-256 of exactly the bytes archived. Refuses a file that is no longer the one scanned.
-  Result<Digest> add_file(int root_fd, const fs::path& root, const manifest::TreeEntry& file) {
+  Result<Digest> add_file(int root_fd, const fs::path& root, const TreeEntry& file) {
     fs::path full_path = root / file.path;
     // O_NOFOLLOW: a file swapped for a symlink since the scan is refused, not followed.
     // O_NONBLOCK: a file swapped for a FIFO does not hang the open; fstat then refuses it.
@@ -114,7 +114,7 @@ class DeterministicTarGzWriter {
     }
     (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
 
-    mode_t permissions = file.mode == manifest::EntryMode::executable ? executable_permissions : file_permissions;
+    mode_t permissions = file.mode == EntryMode::executable ? executable_permissions : file_permissions;
     ArchiveEntryHandle entry = CAIRN_TRY(new_entry(file.path, AE_IFREG, permissions));
     archive_entry_set_size(entry.get(), static_cast<la_int64_t>(file.size));
     CAIRN_TRY(write_header(entry.get(), file.path));
@@ -214,11 +214,11 @@ Result<Digest> create_archive(const fs::path& root, const fs::path& output, cons
   if (options.mtime < 0) {
     return make_error(ErrorCode::invalid_argument, "archive mtime {} is negative", options.mtime);
   }
-  std::vector<manifest::TreeEntry> entries = CAIRN_TRY(manifest::scan_tree(root, {.compute_digests = false}));
+  std::vector<TreeEntry> entries = CAIRN_TRY(scan_tree(root, {.compute_digests = false}));
 
   // Publishing an archive that extraction would refuse helps nobody: say so now.
-  for (const manifest::TreeEntry& entry : entries) {
-    if (entry.mode == manifest::EntryMode::symlink && !manifest::symlink_stays_inside(entry.path, entry.symlink_target)) {
+  for (const TreeEntry& entry : entries) {
+    if (entry.mode == EntryMode::symlink && !symlink_stays_inside(entry.path, entry.symlink_target)) {
       return make_error(ErrorCode::refused, "{}: symlink '{}' -> '{}' points outside the tree; an archive of it could "
                         "not be extracted safely", root.string(), entry.path, entry.symlink_target);
     }
@@ -236,25 +236,25 @@ Result<Digest> create_archive(const fs::path& root, const fs::path& output, cons
   // A directory entry for every directory that holds something, just before the first entry
   // inside it: derived from the sorted paths alone, so still a function of the tree.
   std::set<std::string, std::less<>> directories_written;
-  for (manifest::TreeEntry& entry : entries) {
+  for (TreeEntry& entry : entries) {
     for (std::string_view directory : parent_directories(entry.path)) {
       if (directories_written.contains(directory)) continue;
       CAIRN_TRY(writer.add_directory(directory).with_context(output.string()));
       directories_written.emplace(directory);
     }
     switch (entry.mode) {
-      case manifest::EntryMode::file:
-      case manifest::EntryMode::executable:
+      case EntryMode::file:
+      case EntryMode::executable:
         entry.content_digest = CAIRN_TRY(writer.add_file(root_fd.get(), root, entry).with_context(output.string()));
         break;
-      case manifest::EntryMode::symlink:
+      case EntryMode::symlink:
         CAIRN_TRY(writer.add_symlink(entry.path, entry.symlink_target).with_context(output.string()));
         entry.content_digest = Digest::sha256_of(entry.symlink_target);
         break;
     }
   }
   CAIRN_TRY(writer.close().with_context(output.string()));
-  Digest tree = CAIRN_TRY(manifest::tree_digest(entries));
+  Digest tree = CAIRN_TRY(tree_digest(entries));
   CAIRN_TRY(file.commit());
   return tree;
 }

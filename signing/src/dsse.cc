@@ -2,7 +2,7 @@
 #include "cairn/signing/dsse.h"
 
 #include "cairn/core/base64.h"
-#include "cairn/manifest/canonical_json.h"
+#include "cairn/core/canonical_json.h"
 
 #include <algorithm>
 #include <initializer_list>
@@ -22,7 +22,7 @@ Result<std::string> decode_either_alphabet(std::string_view text, std::string_vi
   return std::move(standard).error().with_context(fmt::format("envelope {}", field));
 }
 
-Result<std::string> string_field(const manifest::Json& object, const char* name, std::string_view where) {
+Result<std::string> string_field(const Json& object, const char* name, std::string_view where) {
   auto it = object.find(name);
   if (it == object.end()) return make_error(ErrorCode::malformed, "envelope {}has no \"{}\"", where, name);
   if (!it->is_string()) return make_error(ErrorCode::malformed, "envelope {}\"{}\" is not a string", where, name);
@@ -30,7 +30,7 @@ Result<std::string> string_field(const manifest::Json& object, const char* name,
 }
 
 // Appends to `ignored` the fields of `object` that are not among `known`, as "<prefix><name>".
-void list_ignored_fields(const manifest::Json& object, std::initializer_list<std::string_view> known,
+void list_ignored_fields(const Json& object, std::initializer_list<std::string_view> known,
                          std::string_view prefix, std::vector<std::string>& ignored) {
   for (const auto& item : object.items()) {
     if (std::find(known.begin(), known.end(), item.key()) == known.end()) {
@@ -53,7 +53,7 @@ std::string pae(std::string_view payload_type, std::string_view payload) {
 }
 
 Result<Envelope> parse_envelope(std::string_view json) {
-  manifest::Json document = CAIRN_TRY(manifest::parse_json(json).with_context("envelope"));
+  Json document = CAIRN_TRY(parse_json(json).with_context("envelope"));
   if (!document.is_object()) return make_error(ErrorCode::malformed, "envelope: not a JSON object");
   Envelope envelope;
   list_ignored_fields(document, {"payload", "payloadType", "signatures"}, "", envelope.ignored_fields);
@@ -65,7 +65,7 @@ Result<Envelope> parse_envelope(std::string_view json) {
     return make_error(ErrorCode::malformed, "envelope \"signatures\" is missing or not an array");
   }
   for (std::size_t i = 0; i < signatures->size(); ++i) {
-    const manifest::Json& entry = (*signatures)[i];
+    const Json& entry = (*signatures)[i];
     std::string where = fmt::format("signatures[{}] ", i);
     if (!entry.is_object()) return make_error(ErrorCode::malformed, "envelope {}is not an object", where);
     list_ignored_fields(entry, {"keyid", "sig"}, fmt::format("signatures[{}].", i), envelope.ignored_fields);
@@ -79,16 +79,16 @@ Result<Envelope> parse_envelope(std::string_view json) {
 }
 
 Result<std::string> serialize_envelope(const Envelope& envelope) {
-  manifest::Json signatures = manifest::Json::array();
+  Json signatures = Json::array();
   for (const auto& signature : envelope.signatures) {
-    manifest::Json entry = {{"sig", base64_encode(signature.sig)}};
+    Json entry = {{"sig", base64_encode(signature.sig)}};
     if (!signature.keyid.empty()) entry["keyid"] = signature.keyid;
     signatures.push_back(std::move(entry));
   }
-  manifest::Json document = {{"payload", base64_encode(envelope.payload)},
+  Json document = {{"payload", base64_encode(envelope.payload)},
                              {"payloadType", envelope.payload_type},
                              {"signatures", std::move(signatures)}};
-  return manifest::canonical_json(document).with_context("envelope");
+  return canonical_json(document).with_context("envelope");
 }
 
 Result<void> add_signatures(Envelope& envelope, std::span<const Signer* const> signers) {

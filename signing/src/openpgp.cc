@@ -4,7 +4,7 @@
 #include "cairn/core/digest.h"
 #include "cairn/core/file.h"
 #include "cairn/core/time.h"
-#include "cairn/manifest/canonical_json.h"
+#include "cairn/core/canonical_json.h"
 #include "gpgme_support.h"
 
 #include <fcntl.h>
@@ -142,19 +142,19 @@ Digest home_digest(const std::vector<PinnedKeyFile>& files) {
 }
 
 Result<void> write_index(const fs::path& home, const std::vector<PinnedOpenPgpKey>& keys) {
-  manifest::Json list = manifest::Json::array();
+  Json list = Json::array();
   for (const auto& key : keys) {
     list.push_back(
         {{"fingerprint", key.fingerprint}, {"subkeys", key.subkey_fingerprints}, {"user_ids", key.user_ids}});
   }
-  manifest::Json index = {{"_type", index_type}, {"version", 1}, {"keys", list}};
-  std::string text = CAIRN_TRY(manifest::canonical_json(index));
+  Json index = {{"_type", index_type}, {"version", 1}, {"keys", list}};
+  std::string text = CAIRN_TRY(canonical_json(index));
   return write_file_atomically(home / index_file_name, text + "\n", 0600);
 }
 
 Result<std::vector<PinnedOpenPgpKey>> read_index(const fs::path& home) {
   std::string text = CAIRN_TRY(read_file(home / index_file_name, max_index_size));
-  manifest::Json index = CAIRN_TRY(manifest::parse_json(text));
+  Json index = CAIRN_TRY(parse_json(text));
   auto bad = [&] {
     return make_error(ErrorCode::malformed, "{}: not a Cairn key index", (home / index_file_name).string());
   };

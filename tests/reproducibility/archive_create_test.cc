@@ -2,7 +2,7 @@
 #include "cairn/reproducibility/archive.h"
 
 #include "archive_test_support.h"
-#include "cairn/manifest/tree.h"
+#include "cairn/core/tree.h"
 
 #include <clocale>
 #include <cstdlib>
@@ -240,7 +240,7 @@ TEST_F(ArchiveCreate, ReturnsTheTreeDigestOfTheSource) {
   make_sample_tree(root);
   Result<Digest> created = create_archive(root, work_.path() / "out.tar.gz");
   ASSERT_TRUE(created.ok()) << created.error().message();
-  EXPECT_EQ(*created, *manifest::hash_tree(root));
+  EXPECT_EQ(*created, *hash_tree(root));
 }
 
 TEST_F(ArchiveCreate, RoundTripThroughExtractionGivesTheSameTree) {
@@ -258,8 +258,8 @@ TEST_F(ArchiveCreate, RoundTripThroughExtractionGivesTheSameTree) {
   Result<ExtractReport> extracted = extract_archive(output, destination);
   ASSERT_TRUE(extracted.ok()) << extracted.error().message();
   EXPECT_EQ(extracted->tree, *created);
-  EXPECT_EQ(*manifest::hash_tree(destination), *created);
-  EXPECT_EQ(*manifest::hash_tree(root), *created);
+  EXPECT_EQ(*hash_tree(destination), *created);
+  EXPECT_EQ(*hash_tree(root), *created);
   EXPECT_EQ(extracted->files, 7u);
   EXPECT_EQ(read_bytes(destination / "docs/cafe\xcc\x81.txt"), "NFD\n");
 }

@@ -3,7 +3,7 @@
 #include "cairn/reproducibility/archive.h"
 
 #include "archive_test_support.h"
-#include "cairn/manifest/tree.h"
+#include "cairn/core/tree.h"
 
 #include <sys/stat.h>
 
@@ -281,7 +281,7 @@ TEST_F(ArchiveExtract, ExtractsNestedTreeWithNormalizedModesLinksAndReport) {
   EXPECT_EQ(result->entries, 8u);
   EXPECT_EQ(result->files, 2u);
   EXPECT_EQ(result->bytes, 12u + 10u);
-  EXPECT_EQ(result->tree, *manifest::hash_tree(destination_));
+  EXPECT_EQ(result->tree, *hash_tree(destination_));
   EXPECT_EQ(names_in(parent_), std::vector<std::string>{"out"});
 }
 

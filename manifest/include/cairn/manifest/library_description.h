@@ -9,9 +9,9 @@
 
 #include "cairn/core/digest.h"
 #include "cairn/core/result.h"
-#include "cairn/manifest/canonical_json.h"
+#include "cairn/core/canonical_json.h"
 #include "cairn/manifest/metadata.h"
-#include "cairn/manifest/tree.h"
+#include "cairn/core/tree.h"
 
 #include <cstdint>
 #include <filesystem>

@@ -25,7 +25,7 @@ struct ArchiveOptions {
 Result<std::optional<std::int64_t>> source_date_epoch_from_environment();
 
 // Writes a deterministic tar.gz of the tree at `root` to `output` (atomically via AtomicFile) and
-// returns the tree digest of exactly the bytes it archived (equal to manifest::hash_tree(root)).
+// returns the tree digest of exactly the bytes it archived (equal to hash_tree(root)).
 Result<Digest> create_archive(const std::filesystem::path& root, const std::filesystem::path& output,
                               const ArchiveOptions& options = {});
 
@@ -39,7 +39,7 @@ struct ExtractReport {
   std::uint64_t entries = 0;  // archive entries read, of every type
   std::uint64_t files = 0;    // regular files written (hardlinks to them not counted)
   std::uint64_t bytes = 0;    // bytes written into those files
-  Digest tree;                // manifest::hash_tree of the extracted tree
+  Digest tree;                // hash_tree of the extracted tree
 };
 
 // Safely extracts a tar or tar.gz into `destination`, which must not exist or be an empty

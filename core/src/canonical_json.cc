@@ -1,12 +1,12 @@
 // Strict JSON input (a SAX handler over nlohmann's parser) and canonical JSON output.
-#include "cairn/manifest/canonical_json.h"
+#include "cairn/core/canonical_json.h"
 
-#include "cairn/manifest/tree.h"
+#include "cairn/core/utf8.h"
 
 #include <algorithm>
 #include <vector>
 
-namespace cairn::manifest {
+namespace cairn {
 
 namespace {
 
@@ -280,4 +280,4 @@ Result<std::string> canonical_json(const Json& value) {
   return out;
 }
 
-}  // namespace cairn::manifest
+}  // namespace cairn

@@ -1,5 +1,6 @@
 // Tree hashing: what changes the digest, what does not, and what is refused.
-#include "cairn/manifest/tree.h"
+#include "cairn/core/tree.h"
+#include "cairn/core/utf8.h"
 
 #include "cairn/core/file.h"
 
@@ -13,7 +14,7 @@
 
 #include <filesystem>
 
-namespace cairn::manifest {
+namespace cairn {
 namespace {
 
 namespace fs = std::filesystem;
@@ -247,4 +248,4 @@ TEST(Utf8, RejectsOverlongSurrogatesAndTruncation) {
 }
 
 }  // namespace
-}  // namespace cairn::manifest
+}  // namespace cairn

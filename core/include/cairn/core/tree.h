@@ -26,7 +26,7 @@
 #include <string_view>
 #include <vector>
 
-namespace cairn::manifest {
+namespace cairn {
 
 enum class EntryMode { file, executable, symlink };
 
@@ -71,7 +71,4 @@ std::optional<std::string> check_relative_path(std::string_view path);
 // above the root with "..". Links it passes through are not followed (the text alone decides).
 bool symlink_stays_inside(std::string_view link_path, std::string_view target);
 
-// Whether `text` is valid UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
-bool is_valid_utf8(std::string_view text);
-
-}  // namespace cairn::manifest
+}  // namespace cairn

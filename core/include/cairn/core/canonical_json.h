@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-namespace cairn::manifest {
+namespace cairn {
 
 using Json = nlohmann::json;
 
@@ -38,4 +38,4 @@ Result<std::string> canonical_json(const Json& value);
 // differs from byte order only between U+E000..U+FFFF and characters beyond U+FFFF.
 bool utf16_less(std::string_view a, std::string_view b);
 
-}  // namespace cairn::manifest
+}  // namespace cairn

@@ -1,5 +1,5 @@
 // Canonical JSON: the vectors in canonical_json_vectors.json, plus cases built in code.
-#include "cairn/manifest/canonical_json.h"
+#include "cairn/core/canonical_json.h"
 
 #include "cairn/core/file.h"
 
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace cairn::manifest {
+namespace cairn {
 namespace {
 
 std::string from_hex(const std::string& hex) {
@@ -126,4 +126,4 @@ TEST(CanonicalJson, ParsesLargeDocumentsQuickly) {
 }
 
 }  // namespace
-}  // namespace cairn::manifest
+}  // namespace cairn
