@@ -2,6 +2,7 @@
 #include "cairn/core/digest.h"
 
 #include "cairn/core/file.h"
+#include "cairn/core/unique_handle.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -107,12 +108,11 @@ std::string Digest::to_string() const {
 }
 
 struct Hasher::Context {
-  EVP_MD_CTX* evp = EVP_MD_CTX_new();
-  ~Context() { EVP_MD_CTX_free(evp); }
+  UniqueHandle<EVP_MD_CTX, EVP_MD_CTX_free> evp{EVP_MD_CTX_new()};
 };
 
 Hasher::Hasher(DigestAlgorithm algorithm) : algorithm_(algorithm), context_(std::make_unique<Context>()) {
-  if (context_->evp == nullptr || EVP_DigestInit_ex(context_->evp, message_digest(algorithm), nullptr) != 1) {
+  if (context_->evp == nullptr || EVP_DigestInit_ex(context_->evp.get(), message_digest(algorithm), nullptr) != 1) {
     fatal("OpenSSL could not start a digest");
   }
 }
@@ -122,7 +122,7 @@ Hasher::Hasher(Hasher&&) noexcept = default;
 Hasher& Hasher::operator=(Hasher&&) noexcept = default;
 
 void Hasher::update(std::span<const std::byte> data) {
-  if (EVP_DigestUpdate(context_->evp, data.data(), data.size()) != 1) fatal("OpenSSL digest update failed");
+  if (EVP_DigestUpdate(context_->evp.get(), data.data(), data.size()) != 1) fatal("OpenSSL digest update failed");
 }
 
 void Hasher::update(std::string_view data) {
@@ -132,8 +132,8 @@ void Hasher::update(std::string_view data) {
 Digest Hasher::finish() {
   Digest digest(algorithm_);
   unsigned int size = 0;
-  if (EVP_DigestFinal_ex(context_->evp, digest.bytes_.data(), &size) != 1 || size != digest_size(algorithm_) ||
-      EVP_DigestInit_ex(context_->evp, message_digest(algorithm_), nullptr) != 1) {
+  if (EVP_DigestFinal_ex(context_->evp.get(), digest.bytes_.data(), &size) != 1 || size != digest_size(algorithm_) ||
+      EVP_DigestInit_ex(context_->evp.get(), message_digest(algorithm_), nullptr) != 1) {
     fatal("OpenSSL digest final failed");
   }
   return digest;
@@ -147,13 +147,9 @@ Result<Digest> digest_fd(int fd, DigestAlgorithm algorithm) {
   // hashing the small files that trees are mostly made of.
   thread_local const std::unique_ptr<std::byte[]> buffer(new std::byte[block_size]);
   for (;;) {
-    ssize_t got = ::read(fd, buffer.get(), block_size);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return system_error("read", errno);
-    }
+    std::size_t got = CAIRN_TRY(read_some(fd, buffer.get(), block_size));
     if (got == 0) break;
-    hasher.update(std::span(buffer.get(), static_cast<std::size_t>(got)));
+    hasher.update(std::span(buffer.get(), got));
   }
   return hasher.finish();
 }

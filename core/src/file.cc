@@ -24,6 +24,14 @@ Error system_error(std::string_view what, int error_number) {
   return make_error(ErrorCode::io, "{}: {}", what, std::strerror(error_number));
 }
 
+Result<std::size_t> read_some(int fd, void* buffer, std::size_t size) {
+  for (;;) {
+    ssize_t got = ::read(fd, buffer, size);
+    if (got >= 0) return static_cast<std::size_t>(got);
+    if (errno != EINTR) return system_error("read", errno);
+  }
+}
+
 Result<void> write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t written = ::write(fd, data.data(), data.size());
@@ -102,16 +110,12 @@ Result<std::string> read_file(const fs::path& path, std::size_t max_size) {
   if (static_cast<std::size_t>(info.st_size) <= max_size) content.reserve(static_cast<std::size_t>(info.st_size));
   std::vector<char> buffer(std::size_t{64} * 1024);
   for (;;) {
-    ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return system_error(fmt::format("read {}", path.string()), errno);
-    }
+    std::size_t got = CAIRN_TRY(read_some(fd.get(), buffer.data(), buffer.size()).with_context(path.string()));
     if (got == 0) break;
-    if (content.size() + static_cast<std::size_t>(got) > max_size) {
+    if (content.size() + got > max_size) {
       return make_error(ErrorCode::limit_exceeded, "{}: larger than the limit of {} bytes", path.string(), max_size);
     }
-    content.append(buffer.data(), static_cast<std::size_t>(got));
+    content.append(buffer.data(), got);
   }
   return content;
 }

@@ -2,6 +2,7 @@
 #include "cairn/core/tree.h"
 
 #include "cairn/core/file.h"
+#include "cairn/core/unique_handle.h"
 #include "cairn/core/utf8.h"
 
 #include <dirent.h>
@@ -64,7 +65,7 @@ class TreeScanner {
     // fdopendir takes ownership of the descriptor it is given; keep ours for the *at calls.
     int listing_fd = ::dup(directory_fd.get());
     if (listing_fd < 0) return system_error("dup", errno);
-    std::unique_ptr<DIR, int (*)(DIR*)> listing(::fdopendir(listing_fd), ::closedir);
+    UniqueHandle<DIR, ::closedir> listing(::fdopendir(listing_fd));
     if (!listing) {
       ::close(listing_fd);
       return system_error(fmt::format("list {}", (root_ / prefix).string()), errno);

@@ -5,7 +5,7 @@
 #include "cairn/manifest/client.h"
 #include "cairn/manifest/library_description.h"
 #include "cairn/manifest/publish.h"
-#include "cairn/manifest/trust_state.h"
+#include "cairn/core/xdg.h"
 #include "cairn/signing/ed25519.h"
 
 #include <set>

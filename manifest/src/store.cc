@@ -2,7 +2,7 @@
 #include "cairn/manifest/store.h"
 
 #include "cairn/core/file.h"
-#include "cairn/manifest/trust_state.h"
+#include "cairn/core/xdg.h"
 #include "cairn/core/tree.h"
 #include "cairn/reproducibility/archive.h"
 

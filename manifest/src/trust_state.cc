@@ -1,31 +1,15 @@
 // The client's remembered trust (see trust_state.h).
 #include "cairn/manifest/trust_state.h"
 
-#include "cairn/core/file.h"
 #include "cairn/core/canonical_json.h"
-
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstdlib>
-#include <thread>
+#include "cairn/core/file.h"
+#include "cairn/core/xdg.h"
 
 namespace cairn::manifest {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-Result<fs::path> xdg_directory(const char* variable, const char* fallback) {
-  if (const char* value = std::getenv(variable); value != nullptr && value[0] == '/') return fs::path(value) / "cairn";
-  if (const char* home = std::getenv("HOME"); home != nullptr && home[0] != '\0') {
-    return fs::path(home) / fallback / "cairn";
-  }
-  return make_error(ErrorCode::not_found, "neither ${} nor $HOME is set", variable);
-}
 
 Result<fs::path> manifests_directory() { return CAIRN_TRY(state_directory()) / "manifests"; }
 
@@ -36,20 +20,7 @@ Result<void> make_directories(const fs::path& path) {
   return {};
 }
 
-// "lock <path> held by process <pid>", from the pid the holder wrote into the lock file.
-std::string describe_holder(int fd, const fs::path& path) {
-  char text[32] = {};
-  ssize_t got = ::pread(fd, text, sizeof text - 1, 0);
-  std::string_view pid(text, got > 0 ? static_cast<std::size_t>(got) : 0);
-  pid = pid.substr(0, pid.find_first_not_of("0123456789"));
-  if (pid.empty()) return fmt::format("lock {} is held", path.string());
-  return fmt::format("lock {} held by process {}", path.string(), pid);
-}
-
 }  // namespace
-
-Result<fs::path> state_directory() { return xdg_directory("XDG_STATE_HOME", ".local/state"); }
-Result<fs::path> cache_directory() { return xdg_directory("XDG_CACHE_HOME", ".cache"); }
 
 Result<TrustStore> TrustStore::open(const Digest& identity) {
   fs::path directory = CAIRN_TRY(manifests_directory()) / identity.hex();
@@ -68,39 +39,11 @@ Result<TrustStore> TrustStore::for_location(std::string_view location) {
   return open(identity);
 }
 
-Result<TrustStoreLock> TrustStore::lock(const TrustStoreLockOptions& options) const {
+Result<TrustStoreLock> TrustStore::lock(const FileLockOptions& options) const {
   CAIRN_TRY(make_directories(directory_));
-  fs::path path = directory_ / "lock";
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (!fd.valid()) return system_error(fmt::format("open {}", path.string()), errno);
-  // flock(2) has no timeout, so poll: 1 ms at first, backing off to 50 ms between tries.
-  using std::chrono::steady_clock;
-  steady_clock::time_point deadline = steady_clock::now() + options.wait;
-  std::chrono::milliseconds pause(1);
-  bool waiting = false;
-  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EINTR) continue;
-    if (errno != EWOULDBLOCK) return system_error(fmt::format("lock {}", path.string()), errno);
-    steady_clock::time_point now = steady_clock::now();
-    if (now >= deadline) {
-      return make_error(ErrorCode::limit_exceeded,
-                        "another cairn is updating trust state for {} ({}; gave up after {} ms); try again when it "
-                        "has finished",
-                        identity_.to_string(), describe_holder(fd.get(), path), options.wait.count());
-    }
-    if (!waiting && options.on_wait) {
-      options.on_wait(fmt::format("waiting for another cairn to finish updating trust state for {} ({})",
-                                  identity_.to_string(), describe_holder(fd.get(), path)));
-    }
-    waiting = true;
-    std::this_thread::sleep_for(std::min<steady_clock::duration>(pause, deadline - now));
-    pause = std::min(pause * 2, std::chrono::milliseconds(50));
-  }
-  // Leave our pid in the file, for the message of whoever has to wait next.
-  if (::ftruncate(fd.get(), 0) != 0) return system_error(fmt::format("truncate {}", path.string()), errno);
-  if (::lseek(fd.get(), 0, SEEK_SET) != 0) return system_error(fmt::format("seek {}", path.string()), errno);
-  CAIRN_TRY(write_all(fd.get(), std::to_string(::getpid()) + "\n").with_context(path.string()));
-  return TrustStoreLock(identity_, std::move(fd));
+  FileLock held = CAIRN_TRY(
+      FileLock::acquire(directory_ / "lock", fmt::format("updating trust state for {}", identity_.to_string()), options));
+  return TrustStoreLock(identity_, std::move(held));
 }
 
 Result<void> TrustStore::check_held(const TrustStoreLock& held) const {

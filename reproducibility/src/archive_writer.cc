@@ -122,13 +122,9 @@ class DeterministicTarGzWriter {
     Hasher hasher;
     std::uint64_t remaining = file.size;
     for (;;) {
-      ssize_t got = ::read(fd.get(), buffer_.data(), buffer_.size());
-      if (got < 0) {
-        if (errno == EINTR) continue;
-        return system_error(fmt::format("read {}", full_path.string()), errno);
-      }
-      if (got == 0) break;
-      auto size = static_cast<std::size_t>(got);
+      std::size_t size =
+          CAIRN_TRY(read_some(fd.get(), buffer_.data(), buffer_.size()).with_context(full_path.string()));
+      if (size == 0) break;
       if (size > remaining) return changed_while_archiving(full_path);  // it grew
       std::span<const std::byte> block(buffer_.data(), size);
       hasher.update(block);

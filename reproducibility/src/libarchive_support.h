@@ -3,31 +3,21 @@
 #pragma once
 
 #include "cairn/core/result.h"
+#include "cairn/core/unique_handle.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <locale.h>
 
-#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 
 namespace cairn::reproducibility::internal {
 
-struct ArchiveWriteDeleter {
-  void operator()(archive* handle) const { archive_write_free(handle); }
-};
-struct ArchiveReadDeleter {
-  void operator()(archive* handle) const { archive_read_free(handle); }
-};
-struct ArchiveEntryDeleter {
-  void operator()(archive_entry* entry) const { archive_entry_free(entry); }
-};
-
-using ArchiveWriteHandle = std::unique_ptr<archive, ArchiveWriteDeleter>;
-using ArchiveReadHandle = std::unique_ptr<archive, ArchiveReadDeleter>;
-using ArchiveEntryHandle = std::unique_ptr<archive_entry, ArchiveEntryDeleter>;
+using ArchiveWriteHandle = UniqueHandle<archive, archive_write_free>;
+using ArchiveReadHandle = UniqueHandle<archive, archive_read_free>;
+using ArchiveEntryHandle = UniqueHandle<archive_entry, archive_entry_free>;
 
 // libarchive's description of the last error on `handle` ("Truncated tar archive"), never empty.
 std::string archive_error_text(archive* handle);

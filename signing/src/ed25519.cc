@@ -4,6 +4,7 @@
 #include "cairn/core/base64.h"
 #include "cairn/core/digest.h"
 #include "cairn/core/file.h"
+#include "cairn/core/unique_handle.h"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -21,22 +22,13 @@ namespace cairn::signing {
 
 namespace {
 
-struct KeyDeleter {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct MdContextDeleter {
-  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
-};
-using UniqueBio = std::unique_ptr<BIO, BioDeleter>;
-using UniqueMdContext = std::unique_ptr<EVP_MD_CTX, MdContextDeleter>;
+using UniqueBio = UniqueHandle<BIO, BIO_free>;
+using UniqueMdContext = UniqueHandle<EVP_MD_CTX, EVP_MD_CTX_free>;
 
 constexpr std::size_t max_key_file_size = std::size_t{64} << 10;
 
 std::shared_ptr<EVP_PKEY> share(EVP_PKEY* key) {
-  return std::shared_ptr<EVP_PKEY>(key, KeyDeleter{});
+  return std::shared_ptr<EVP_PKEY>(key, ReleaseWith<EVP_PKEY_free>{});
 }
 
 // The oldest error on OpenSSL's queue, for a message; empties the queue.

@@ -3,11 +3,11 @@
 #pragma once
 
 #include "cairn/core/result.h"
+#include "cairn/core/unique_handle.h"
 
 #include <gpgme.h>
 
 #include <filesystem>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -15,18 +15,9 @@
 
 namespace cairn::signing::gpgme {
 
-struct ContextDeleter {
-  void operator()(gpgme_ctx_t context) const { gpgme_release(context); }
-};
-struct DataDeleter {
-  void operator()(gpgme_data_t data) const { gpgme_data_release(data); }
-};
-struct KeyDeleter {
-  void operator()(gpgme_key_t key) const { gpgme_key_unref(key); }
-};
-using Context = std::unique_ptr<std::remove_pointer_t<gpgme_ctx_t>, ContextDeleter>;
-using Data = std::unique_ptr<std::remove_pointer_t<gpgme_data_t>, DataDeleter>;
-using Key = std::unique_ptr<std::remove_pointer_t<gpgme_key_t>, KeyDeleter>;
+using Context = UniqueHandle<std::remove_pointer_t<gpgme_ctx_t>, gpgme_release>;
+using Data = UniqueHandle<std::remove_pointer_t<gpgme_data_t>, gpgme_data_release>;
+using Key = UniqueHandle<std::remove_pointer_t<gpgme_key_t>, gpgme_key_unref>;
 
 // Sets GPGME up once per process: gpg found on PATH and named directly, gpgconf never run
 // (each gpgconf run costs a process per operation), the library version checked.

@@ -1,10 +1,11 @@
 // OpenPGP signing, key management and pinned-key verification through GPGME (see openpgp.h).
 #include "cairn/signing/openpgp.h"
 
+#include "cairn/core/canonical_json.h"
 #include "cairn/core/digest.h"
 #include "cairn/core/file.h"
 #include "cairn/core/time.h"
-#include "cairn/core/canonical_json.h"
+#include "cairn/core/xdg.h"
 #include "gpgme_support.h"
 
 #include <fcntl.h>
@@ -341,11 +342,8 @@ Result<Signature> OpenPgpSigner::sign(std::string_view data) const {
 // --- verifier ------------------------------------------------------------------------------
 
 fs::path default_gnupg_cache_directory() {
-  const char* cache = std::getenv("XDG_CACHE_HOME");
-  if (cache != nullptr && cache[0] == '/') return fs::path(cache) / "cairn" / "gnupg";
-  const char* home = std::getenv("HOME");
-  if (home != nullptr && home[0] == '/') return fs::path(home) / ".cache" / "cairn" / "gnupg";
-  return {};
+  auto cache = cache_directory();
+  return cache.ok() ? *cache / "gnupg" : fs::path();
 }
 
 struct OpenPgpVerifier::State {

@@ -37,9 +37,8 @@ Result<Passphrase> ask(std::string_view question, std::string_view key_name) {
   std::string answer;
   char c = 0;
   for (;;) {
-    ssize_t got = ::read(tty.get(), &c, 1);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0 || c == '\n' || answer.size() >= max_passphrase_file_size) break;
+    Result<std::size_t> got = read_some(tty.get(), &c, 1);
+    if (!got.ok() || *got == 0 || c == '\n' || answer.size() >= max_passphrase_file_size) break;
     answer.push_back(c);
   }
   if (restore) ::tcsetattr(tty.get(), TCSAFLUSH, &saved);

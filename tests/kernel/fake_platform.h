@@ -3,7 +3,7 @@
 // that become ready at scripted times, and a console captured into a string.
 #pragma once
 
-#include <cairn/platform.h>
+#include <cairn/solo5.h>
 
 #include <cstdint>
 #include <string>

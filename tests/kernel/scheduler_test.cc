@@ -219,7 +219,7 @@ TEST_F(SchedulerTest, ReadableUntilWithoutADeadlineArmsNoTimer) {
 
 Task<int> many_readable_untils(const std::vector<Time>& deadlines, std::vector<ReadableUntilOutcome>* outcomes) {
   for (size_t i = 0; i < deadlines.size(); ++i) {
-    spawn(wait_readable_until_into(static_cast<solo5_handle_t>(i % MFT_MAX_ENTRIES), deadlines[i], &(*outcomes)[i]));
+    spawn(wait_readable_until_into(static_cast<solo5_handle_t>(i % SOLO5_HANDLE_SET_SIZE), deadlines[i], &(*outcomes)[i]));
   }
   co_await sleep_for(seconds(3));
   co_return 0;
@@ -231,9 +231,9 @@ TEST_F(SchedulerTest, ReadableUntilCancelsTimersFromAnywhereInTheHeap) {
   // left in the heap (cancelled from every position) still fire in order.
   std::mt19937 random(7);
   Time start = fake_platform().now;
-  std::vector<Time> input_at(MFT_MAX_ENTRIES);
+  std::vector<Time> input_at(SOLO5_HANDLE_SET_SIZE);
   for (auto& at : input_at) at = start + microseconds(random() % 2'000'000);
-  for (solo5_handle_t device = 0; device < MFT_MAX_ENTRIES; ++device) {
+  for (solo5_handle_t device = 0; device < SOLO5_HANDLE_SET_SIZE; ++device) {
     fake_platform().device_events.push_back({input_at[device], device});
   }
   std::sort(fake_platform().device_events.begin(), fake_platform().device_events.end(),
@@ -243,7 +243,7 @@ TEST_F(SchedulerTest, ReadableUntilCancelsTimersFromAnywhereInTheHeap) {
   std::vector<ReadableUntilOutcome> outcomes(deadlines.size());
   run(many_readable_untils(deadlines, &outcomes));
   for (size_t i = 0; i < deadlines.size(); ++i) {
-    Time input = input_at[i % MFT_MAX_ENTRIES];
+    Time input = input_at[i % SOLO5_HANDLE_SET_SIZE];
     ASSERT_EQ(outcomes[i].resumptions, 1) << i;
     EXPECT_EQ(outcomes[i].readable, input <= deadlines[i]) << i;
     EXPECT_EQ(outcomes[i].woke, std::min(input, deadlines[i])) << i;

@@ -27,7 +27,7 @@ TEST(TrustStoreLock, SecondLockGivesUpAfterItsWaitNamingTheHolder) {
   TrustStoreLock held = must(store.lock());
 
   std::vector<std::string> notices;
-  TrustStoreLockOptions options;
+  FileLockOptions options;
   options.wait = 200ms;
   options.on_wait = [&](const std::string& notice) { notices.push_back(notice); };
   auto started = std::chrono::steady_clock::now();
@@ -54,7 +54,7 @@ TEST(TrustStoreLock, SecondLockWaitsUntilTheFirstIsReleased) {
     released = true;
     held.reset();
   });
-  TrustStoreLockOptions options;
+  FileLockOptions options;
   options.wait = 10s;
   auto second = store.lock(options);
   bool was_released = released;

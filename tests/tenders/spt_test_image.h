@@ -3,7 +3,9 @@
 // test may want to get wrong exposed in ImageSpec, and a few hand-assembled guest programs.
 #pragma once
 
-#include "cairn/platform.h"
+#include "cairn/abi/elf_abi.h"
+#include "cairn/abi/mft_abi.h"
+#include "cairn/abi/spt_abi.h"
 
 #include <cstdint>
 #include <string>

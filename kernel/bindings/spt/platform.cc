@@ -1,7 +1,9 @@
 // The application calls of platform.h for the spt target: each is one or two Linux system calls
 // on descriptors the tender prepared (console, clocks, epoll + timerfd for yield, tap and block
 // device fds from the manifest).
-#include <cairn/platform.h>
+#include <cairn/abi/mft_abi.h>
+#include <cairn/abi/spt_abi.h>
+#include <cairn/solo5.h>
 
 #include "platform_state.h"
 #include "syscalls.h"

@@ -1,7 +1,7 @@
 // What the spt bindings remember from the boot information (see start.cc and platform.cc).
 #pragma once
 
-#include <cairn/platform.h>
+#include <cairn/abi/spt_abi.h>
 
 namespace cairn::spt {
 

@@ -4,7 +4,8 @@
 // else, the stack-protector canary gets a fresh value (this function is not itself protected);
 // then the platform layer reads the boot information, the heap is the memory between the end of
 // the image and the stack, and solo5_app_main (the runtime) takes over.
-#include <cairn/platform.h>
+#include <cairn/abi/spt_abi.h>
+#include <cairn/solo5.h>
 
 #include "platform_state.h"
 #include "syscalls.h"

@@ -1,7 +1,7 @@
 // What C++ needs from a runtime when there is no C++ library: operator new and delete over the
 // global heap, and the compiler-support symbols that libstdc++ would otherwise provide. With
 // exceptions off, every failure ends the unikernel with a message that says what happened.
-#include <cairn/platform.h>
+#include <cairn/solo5.h>
 
 #include <new>
 

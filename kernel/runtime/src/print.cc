@@ -1,7 +1,7 @@
 // The small formatter behind print() and panic() (see print.h).
 #include "cairn/runtime/print.h"
 
-#include <cairn/platform.h>
+#include <cairn/solo5.h>
 
 namespace cairn::runtime {
 

@@ -1,5 +1,5 @@
 // solo5_app_main: from the platform's start info to the application's app_main (see app.h).
-#include <cairn/platform.h>
+#include <cairn/solo5.h>
 
 #include "cairn/runtime/app.h"
 #include "cairn/runtime/heap.h"

@@ -113,7 +113,7 @@ bool Scheduler::cancel_timer(Timer& timer) {
 }
 
 void Scheduler::wait_for_device(solo5_handle_t device, Waiter& waiter) {
-  if (device >= MFT_MAX_ENTRIES) runtime::panic("wait_readable: no device has handle {}", device);
+  if (device >= SOLO5_HANDLE_SET_SIZE) runtime::panic("wait_readable: no device has handle {}", device);
   waiter.next = device_waiters_[device];
   device_waiters_[device] = &waiter;
 }
@@ -185,7 +185,7 @@ void Scheduler::fire_expired_timers(Time current) {
 }
 
 void Scheduler::wake_devices(solo5_handle_set_t ready) {
-  for (solo5_handle_t device = 0; ready != 0 && device < MFT_MAX_ENTRIES; ++device, ready >>= 1) {
+  for (solo5_handle_t device = 0; ready != 0 && device < SOLO5_HANDLE_SET_SIZE; ++device, ready >>= 1) {
     if ((ready & 1) == 0) continue;
     Waiter* list = device_waiters_[device];
     device_waiters_[device] = nullptr;

@@ -20,11 +20,11 @@ Status check_command_line(char* const* arguments, int count) {
 
 uint64_t write_boot_info(const BootParameters& parameters) {
   uint64_t boot_info_address = SPT_BOOT_INFO_BASE;
-  uint64_t manifest_address = boot_info_address + sizeof(struct spt_boot_info);
-  uint64_t command_line_address = manifest_address + parameters.manifest->size();
+  uint64_t mft_address = boot_info_address + sizeof(struct spt_boot_info);
+  uint64_t command_line_address = mft_address + parameters.mft->size();
   static_assert(sizeof(struct spt_boot_info) % alignof(struct mft) == 0, "the manifest follows the boot info aligned");
 
-  memcpy(guest_pointer(manifest_address), parameters.manifest->bytes(), parameters.manifest->size());
+  memcpy(guest_pointer(mft_address), parameters.mft->bytes(), parameters.mft->size());
 
   char* command_line = static_cast<char*>(guest_pointer(command_line_address));
   size_t length = 0;
@@ -41,7 +41,7 @@ uint64_t write_boot_info(const BootParameters& parameters) {
   boot_info.mem_size = parameters.memory_size;
   boot_info.kernel_end = parameters.kernel_end;
   boot_info.cmdline = command_line;
-  boot_info.mft = guest_pointer(manifest_address);
+  boot_info.mft = guest_pointer(mft_address);
   boot_info.epollfd = parameters.epollfd;
   boot_info.timerfd = parameters.timerfd;
   memcpy(guest_pointer(boot_info_address), &boot_info, sizeof boot_info);

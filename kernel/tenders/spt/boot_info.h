@@ -2,8 +2,8 @@
 // SPT_BOOT_INFO_BASE, the manifest (devices attached) right after it, then the command line.
 #pragma once
 
-#include "cairn/platform.h"
-#include "manifest.h"
+#include "cairn/abi/spt_abi.h"
+#include "mft.h"
 #include "status.h"
 
 #include <stdint.h>
@@ -17,7 +17,7 @@ Status check_command_line(char* const* arguments, int count);
 struct BootParameters {
   uint64_t memory_size;
   uint64_t kernel_end;
-  const Manifest* manifest;
+  const Mft* mft;
   int epollfd;
   int timerfd;
   char* const* arguments;  // the guest's command line, checked by check_command_line()

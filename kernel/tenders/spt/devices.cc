@@ -1,6 +1,8 @@
 // Device matching and attachment (see devices.h).
 #include "devices.h"
 
+#include "cairn/abi/spt_abi.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,7 +26,7 @@ namespace {
 
 constexpr uint16_t kInheritedTapMtu = 1500;  // nothing tells the MTU of an inherited descriptor
 
-uint32_t manifest_type(DeviceKind kind) {
+uint32_t mft_type(DeviceKind kind) {
   return kind == DeviceKind::net ? MFT_DEV_NET_BASIC : MFT_DEV_BLOCK_BASIC;
 }
 
@@ -201,25 +203,25 @@ Status attach_block(const DeviceRequest& request, struct mft_entry& entry) {
 
 }  // namespace
 
-Status match_devices(const TenderOptions& options, const Manifest& manifest, const char* image_path) {
+Status match_devices(const TenderOptions& options, const Mft& mft, const char* image_path) {
   for (unsigned i = 0; i < options.device_count; ++i) {
     const DeviceRequest& request = options.devices[i];
-    int index = manifest.find(request.name);
+    int index = mft.find(request.name);
     if (index < 0) {
       return Status::failure("'%s': %s declares no device named '%s'", request.option, image_path, request.name);
     }
-    uint32_t declared = manifest.entry(static_cast<unsigned>(index)).type;
-    if (declared != manifest_type(request.kind)) {
+    uint32_t declared = mft.entry(static_cast<unsigned>(index)).type;
+    if (declared != mft_type(request.kind)) {
       return Status::failure("'%s': '%s' is a %s device in %s, not a %s device", request.option, request.name,
-                             manifest_type_name(declared), image_path, device_kind_name(request.kind));
+                             mft_type_name(declared), image_path, device_kind_name(request.kind));
     }
   }
 
   // Every declared device must be attached (as Solo5's tenders require).
   unsigned missing = 0;
   int first_missing = -1;
-  for (unsigned i = 1; i < manifest.entry_count(); ++i) {
-    struct mft_entry entry = manifest.entry(i);
+  for (unsigned i = 1; i < mft.entry_count(); ++i) {
+    struct mft_entry entry = mft.entry(i);
     bool requested = false;
     for (unsigned j = 0; j < options.device_count && !requested; ++j) {
       requested = strcmp(options.devices[j].name, entry.name) == 0;
@@ -228,7 +230,7 @@ Status match_devices(const TenderOptions& options, const Manifest& manifest, con
     if (missing++ == 0) first_missing = static_cast<int>(i);
   }
   if (missing == 0) return Status::success();
-  struct mft_entry first = manifest.entry(static_cast<unsigned>(first_missing));
+  struct mft_entry first = mft.entry(static_cast<unsigned>(first_missing));
   char hint[MFT_NAME_SIZE + 16];
   if (first.type == MFT_DEV_NET_BASIC) {
     snprintf(hint, sizeof hint, "--net:%s=TAP", first.name);
@@ -237,28 +239,28 @@ Status match_devices(const TenderOptions& options, const Manifest& manifest, con
   }
   if (missing == 1) {
     return Status::failure("%s declares the %s device '%s', which is not attached: give %s", image_path,
-                           manifest_type_name(first.type), first.name, hint);
+                           mft_type_name(first.type), first.name, hint);
   }
   return Status::failure("%s declares %u devices that are not attached, the first being the %s device '%s': give %s",
-                         image_path, missing, manifest_type_name(first.type), first.name, hint);
+                         image_path, missing, mft_type_name(first.type), first.name, hint);
 }
 
-Status attach_devices(const TenderOptions& options, Manifest& manifest) {
+Status attach_devices(const TenderOptions& options, Mft& mft) {
   for (unsigned i = 0; i < options.device_count; ++i) {
     const DeviceRequest& request = options.devices[i];
-    unsigned index = static_cast<unsigned>(manifest.find(request.name));
-    struct mft_entry entry = manifest.entry(index);
+    unsigned index = static_cast<unsigned>(mft.find(request.name));
+    struct mft_entry entry = mft.entry(index);
     if (request.kind == DeviceKind::net) {
       TENDER_TRY(attach_net(request, entry));
     } else {
       TENDER_TRY(attach_block(request, entry));
     }
-    manifest.set_entry(index, entry);
+    mft.set_entry(index, entry);
   }
   return Status::success();
 }
 
-Status create_event_set(const Manifest& manifest, EventSet& events) {
+Status create_event_set(const Mft& mft, EventSet& events) {
   events.epollfd = epoll_create1(EPOLL_CLOEXEC);
   if (events.epollfd == -1) return Status::failure("cannot create an epoll set: %s", strerror(errno));
   events.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -271,8 +273,8 @@ Status create_event_set(const Manifest& manifest, EventSet& events) {
   if (epoll_ctl(events.epollfd, EPOLL_CTL_ADD, events.timerfd, &event) == -1) {
     return Status::failure("cannot add the timerfd to the epoll set: %s", strerror(errno));
   }
-  for (unsigned i = 1; i < manifest.entry_count(); ++i) {
-    struct mft_entry entry = manifest.entry(i);
+  for (unsigned i = 1; i < mft.entry_count(); ++i) {
+    struct mft_entry entry = mft.entry(i);
     if (entry.type != MFT_DEV_NET_BASIC || !entry.attached) continue;
     event.data.u64 = i;  // the device handle solo5_yield() reports
     if (epoll_ctl(events.epollfd, EPOLL_CTL_ADD, entry.b.hostfd, &event) == -1) {

@@ -3,7 +3,7 @@
 // and the epoll set the guest waits on.
 #pragma once
 
-#include "manifest.h"
+#include "mft.h"
 #include "options.h"
 #include "status.h"
 
@@ -11,11 +11,11 @@ namespace cairn::tender {
 
 // Checks that the command line names exactly the devices the manifest declares, each with its
 // declared kind. Every refusal names the device and the option to use.
-Status match_devices(const TenderOptions& options, const Manifest& manifest, const char* image_path);
+Status match_devices(const TenderOptions& options, const Mft& mft, const char* image_path);
 
 // Opens every requested device and fills its manifest entry: host descriptor, MAC and MTU, or
 // capacity and sector size, and `attached`. Call after match_devices().
-Status attach_devices(const TenderOptions& options, Manifest& manifest);
+Status attach_devices(const TenderOptions& options, Mft& mft);
 
 // The descriptors behind solo5_yield(): an epoll set holding the timerfd (data
 // SPT_INTERNAL_TIMERFD) and every network device (data = its manifest index). Block devices are
@@ -25,6 +25,6 @@ struct EventSet {
   int timerfd;
 };
 
-Status create_event_set(const Manifest& manifest, EventSet& events);
+Status create_event_set(const Mft& mft, EventSet& events);
 
 }  // namespace cairn::tender

@@ -3,6 +3,9 @@
 
 #include "guest_memory.h"
 
+#include "cairn/abi/elf_abi.h"
+#include "cairn/abi/spt_abi.h"
+
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -147,7 +150,7 @@ struct NoteLocation {
 // Reads the first note of PT_NOTE segment `index`, as Solo5 does, and records it if it is a Solo5
 // ABI or manifest note. Other notes are ignored.
 Status read_first_note(const ElfImage& image, unsigned index, const Elf64_Phdr& segment, NoteLocation& abi,
-                       NoteLocation& manifest) {
+                       NoteLocation& mft) {
   TENDER_TRY(check_in_file(image, segment.p_offset, segment.p_filesz, "note segment", index));
   if (segment.p_filesz < sizeof(Elf64_Nhdr)) {
     return Status::failure("%s: note segment %u is %llu bytes, too small for a note header", image.path, index,
@@ -173,7 +176,7 @@ Status read_first_note(const ElfImage& image, unsigned index, const Elf64_Phdr& 
     alignment = kAbiDescriptorAlignment;
     what = "ABI";
   } else if (note.n_type == MFT1_NOTE_TYPE) {
-    location = &manifest;
+    location = &mft;
     alignment = kManifestDescriptorAlignment;
     what = "manifest";
   } else {
@@ -221,16 +224,16 @@ Status check_abi(const ElfImage& image, const NoteLocation& location) {
   return Status::success();
 }
 
-Status read_manifest(ElfImage& image, const NoteLocation& location) {
+Status read_mft(ElfImage& image, const NoteLocation& location) {
   if (!location.found) return Status::failure("%s: no Solo5 device manifest note", image.path);
-  if (location.size > kMaxManifestSize) {
+  if (location.size > kMaxMftSize) {
     return Status::failure("%s: the manifest note is %llu bytes, larger than any valid manifest (%zu)", image.path,
-                           hex(location.size), kMaxManifestSize);
+                           hex(location.size), kMaxMftSize);
   }
-  if (!pread_full(image.fd, image.manifest.storage(), location.size, location.offset)) {
+  if (!pread_full(image.fd, image.mft.storage(), location.size, location.offset)) {
     return Status::failure("%s: cannot read the manifest note: %s", image.path, strerror(errno));
   }
-  return image.manifest.validate(location.size, image.path);
+  return image.mft.validate(location.size, image.path);
 }
 
 // Validates PT_LOAD segment `index` against the segments before it and records it.
@@ -327,16 +330,16 @@ Status validate_image(ElfImage& image) {
 
   // First what the image is (static, spt, which devices), then how it loads.
   NoteLocation abi;
-  NoteLocation manifest;
+  NoteLocation mft;
   for (unsigned i = 0; i < header.e_phnum; ++i) {
     const Elf64_Phdr& segment = program_headers[i];
     if (segment.p_type == PT_DYNAMIC) {
       return Status::failure("%s: a dynamic executable (segment %u is PT_DYNAMIC); spt images are static", path, i);
     }
-    if (segment.p_type == PT_NOTE) TENDER_TRY(read_first_note(image, i, segment, abi, manifest));
+    if (segment.p_type == PT_NOTE) TENDER_TRY(read_first_note(image, i, segment, abi, mft));
   }
   TENDER_TRY(check_abi(image, abi));
-  TENDER_TRY(read_manifest(image, manifest));
+  TENDER_TRY(read_mft(image, mft));
 
   // PT_INTERP ("/nonexistent/solo5/", so that the host refuses to exec an image), PT_TLS,
   // PT_GNU_STACK and the like carry nothing for this loader and are ignored.

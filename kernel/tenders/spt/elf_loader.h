@@ -7,7 +7,7 @@
 // segments into guest memory and applies their protections.
 #pragma once
 
-#include "manifest.h"
+#include "mft.h"
 #include "status.h"
 
 #include <stdint.h>
@@ -37,7 +37,7 @@ struct ElfImage {
   uint64_t end;  // first address after the highest segment's range (spt_boot_info.kernel_end)
   LoadSegment segments[kMaxLoadSegments];
   unsigned segment_count;
-  Manifest manifest;  // last: most of its storage is never touched
+  Mft mft;  // last: most of its storage is never touched
 };
 
 // Opens `path` and validates it as an spt image for this tender. On failure the file is closed.

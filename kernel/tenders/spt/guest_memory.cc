@@ -1,7 +1,7 @@
 // Guest memory (see guest_memory.h).
 #include "guest_memory.h"
 
-#include "cairn/platform.h"
+#include "cairn/abi/spt_abi.h"
 
 #include <errno.h>
 #include <string.h>

@@ -7,7 +7,7 @@
 // The tender is C++ without its runtime: no exceptions, RTTI, heap or standard library classes,
 // so that it links nothing but libc and libseccomp. Errors are Status values (status.h).
 #include "boot_info.h"
-#include "cairn/platform.h"
+#include "cairn/abi/spt_abi.h"
 #include "devices.h"
 #include "elf_loader.h"
 #include "guest_memory.h"
@@ -64,13 +64,13 @@ void ensure_standard_descriptors() {
   check(open_image(options.image_path, image));
   check(check_image_fits(image, options.memory_size));
   check(check_command_line(options.guest_arguments, options.guest_argument_count));
-  check(match_devices(options, image.manifest, options.image_path));
+  check(match_devices(options, image.mft, options.image_path));
   check(check_no_read_implies_exec());
 
-  check(attach_devices(options, image.manifest));
+  check(attach_devices(options, image.mft));
   EventSet events;
-  check(create_event_set(image.manifest, events));
-  build_sandbox_policy(image.manifest, events, policy);
+  check(create_event_set(image.mft, events));
+  build_sandbox_policy(image.mft, events, policy);
   if (options.print_policy) {
     print_sandbox_policy(policy, options.image_path, stdout);
     exit(0);
@@ -82,7 +82,7 @@ void ensure_standard_descriptors() {
   BootParameters boot;
   boot.memory_size = options.memory_size;
   boot.kernel_end = image.end;
-  boot.manifest = &image.manifest;
+  boot.mft = &image.mft;
   boot.epollfd = events.epollfd;
   boot.timerfd = events.timerfd;
   boot.arguments = options.guest_arguments;

@@ -7,7 +7,8 @@
 // against its manifest later (devices.h).
 #pragma once
 
-#include "cairn/platform.h"
+#include "cairn/abi/mft_abi.h"
+#include "cairn/solo5.h"
 #include "status.h"
 
 #include <stdint.h>

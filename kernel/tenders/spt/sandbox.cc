@@ -57,7 +57,7 @@ const char* argument_name(const SystemCallRule& rule, unsigned argument) {
 
 }  // namespace
 
-void build_sandbox_policy(const Manifest& manifest, const EventSet& events, SandboxPolicy& policy) {
+void build_sandbox_policy(const Mft& mft, const EventSet& events, SandboxPolicy& policy) {
   policy.rule_count = 0;
   SystemCallRule* rule = &add_rule(policy, SYS_write, "write");
   add_check(*rule, argument_equals(0, STDOUT_FILENO));
@@ -83,8 +83,8 @@ void build_sandbox_policy(const Manifest& manifest, const EventSet& events, Sand
   add_check(*rule, argument_equals(0, ARCH_SET_FS));
   snprintf(rule->purpose, sizeof rule->purpose, "solo5_set_tls_base");
 
-  for (unsigned i = 1; i < manifest.entry_count(); ++i) {
-    struct mft_entry entry = manifest.entry(i);
+  for (unsigned i = 1; i < mft.entry_count(); ++i) {
+    struct mft_entry entry = mft.entry(i);
     if (!entry.attached) continue;
     uint64_t fd = static_cast<uint64_t>(entry.b.hostfd);
     if (entry.type == MFT_DEV_NET_BASIC) {

@@ -8,7 +8,7 @@
 #pragma once
 
 #include "devices.h"
-#include "manifest.h"
+#include "mft.h"
 #include "status.h"
 
 #include <linux/filter.h>
@@ -43,7 +43,7 @@ struct SandboxPolicy {
   unsigned rule_count;
 };
 
-void build_sandbox_policy(const Manifest& manifest, const EventSet& events, SandboxPolicy& policy);
+void build_sandbox_policy(const Mft& mft, const EventSet& events, SandboxPolicy& policy);
 
 // The number of distinct system calls the policy allows.
 unsigned count_system_calls(const SandboxPolicy& policy);

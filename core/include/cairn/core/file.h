@@ -44,6 +44,10 @@ class UniqueFd {
 // An error for a failed system call: "<what>: <strerror(errno)>", code io.
 Error system_error(std::string_view what, int error_number);
 
+// Reads up to `size` bytes from `fd` into `buffer`, retrying when a signal interrupts the read:
+// the count read, 0 at end of file. Errors are io ("read: <reason>"); callers add the file name.
+Result<std::size_t> read_some(int fd, void* buffer, std::size_t size);
+
 // Writes all of `data` to `fd`, retrying on short writes and EINTR.
 Result<void> write_all(int fd, std::string_view data);
 

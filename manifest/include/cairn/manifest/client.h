@@ -19,7 +19,7 @@ namespace cairn::manifest {
 struct VerifyOptions {
   Clock clock = system_clock();
   // How update_repository waits for another run updating the same trust state.
-  TrustStoreLockOptions lock;
+  FileLockOptions lock;
 };
 
 struct VerifiedLibrary {

@@ -1,14 +1,11 @@
 // Where manifest files come from: a folder, a file:// URL or an http(s):// URL, read with a size
-// limit and a time limit on every file (TUF's endless-data and slow-retrieval attacks).
-//
-// This is Cairn's one HTTP client wrapper (libcurl). A download that passes its size limit, or
-// that stays below the low-speed limit for the low-speed window, or that exceeds the total
-// timeout, stops with ErrorCode::limit_exceeded.
+// limit and a time limit on every file (TUF's endless-data and slow-retrieval attacks), through
+// core's HTTP client (core/http.h).
 #pragma once
 
+#include "cairn/core/http.h"
 #include "cairn/core/result.h"
 
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -20,18 +17,6 @@ namespace cairn::manifest {
 inline constexpr std::uint64_t max_root_size = 64 << 10;
 inline constexpr std::uint64_t max_timestamp_size = 64 << 10;
 inline constexpr std::uint64_t max_entry_size = 1 << 20;
-
-struct TransferLimits {
-  std::chrono::seconds total_timeout{300};
-  std::uint64_t low_speed_bytes_per_second = 1024;  // below this for low_speed_window: stop
-  std::chrono::seconds low_speed_window{30};
-};
-
-// Fetches `url` (http, https or file) into memory, at most `max_size` bytes.
-Result<std::string> fetch_url(std::string_view url, std::uint64_t max_size, const TransferLimits& limits = {});
-// Downloads `url` into the file `destination` (created atomically), at most `max_size` bytes.
-Result<void> download_url(std::string_view url, const std::filesystem::path& destination, std::uint64_t max_size,
-                          const TransferLimits& limits = {});
 
 class Repository {
  public:

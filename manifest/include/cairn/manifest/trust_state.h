@@ -13,23 +13,16 @@
 #pragma once
 
 #include "cairn/core/digest.h"
-#include "cairn/core/file.h"
+#include "cairn/core/file_lock.h"
 #include "cairn/core/result.h"
 
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace cairn::manifest {
-
-// $XDG_STATE_HOME/cairn, else ~/.local/state/cairn.
-Result<std::filesystem::path> state_directory();
-// $XDG_CACHE_HOME/cairn, else ~/.cache/cairn.
-Result<std::filesystem::path> cache_directory();
 
 struct TrustState {
   std::string root_document;  // the bytes of the currently trusted root.json
@@ -47,17 +40,9 @@ class TrustStoreLock {
 
  private:
   friend class TrustStore;
-  TrustStoreLock(Digest identity, UniqueFd fd) : identity_(identity), fd_(std::move(fd)) {}
+  TrustStoreLock(Digest identity, FileLock lock) : identity_(identity), lock_(std::move(lock)) {}
   Digest identity_;
-  UniqueFd fd_;  // the open `lock` file; closing it releases the flock
-};
-
-struct TrustStoreLockOptions {
-  // How long to wait for another run that holds the lock before giving up (as apt waits for
-  // dpkg's lock): long enough for a verification to finish, short enough not to hang a script.
-  std::chrono::milliseconds wait = std::chrono::seconds(10);
-  // Called once, with a sentence naming the holder, when the lock is busy and we start waiting.
-  std::function<void(const std::string&)> on_wait;
+  FileLock lock_;  // on the store's `lock` file
 };
 
 class TrustStore {
@@ -71,7 +56,7 @@ class TrustStore {
   // Takes this store's exclusive lock (creating the folder and its `lock` file), waiting up to
   // options.wait while another process or thread holds it; then limit_exceeded: "another cairn is
   // updating trust state for sha256:… (lock …/lock held by process N)".
-  Result<TrustStoreLock> lock(const TrustStoreLockOptions& options = {}) const;
+  Result<TrustStoreLock> lock(const FileLockOptions& options = {}) const;
   // The saved state, or nullopt when this repository was never verified here. Reading needs the
   // lock so that root.json and state.json come from the same save.
   Result<std::optional<TrustState>> load(const TrustStoreLock& held) const;

@@ -92,8 +92,8 @@ struct PinnedOpenPgpKey {
   std::vector<std::string> user_ids;
 };
 
-// Where private GnuPG homes are kept: $XDG_CACHE_HOME/cairn/gnupg, else ~/.cache/cairn/gnupg;
-// empty when neither variable is set.
+// Where private GnuPG homes are kept: <cache_directory()>/gnupg (see core/xdg.h); empty when
+// there is no cache folder (a temporary home is used then).
 std::filesystem::path default_gnupg_cache_directory();
 
 class OpenPgpVerifier final : public Verifier {

@@ -15,7 +15,7 @@
 // from the interface's output ring.
 #pragma once
 
-#include <cairn/platform.h>
+#include <cairn/solo5.h>
 #include <cairn/protocols/netstack/interface.h>
 #include <cairn/sched/scheduler.h>
 #include <stddef.h>

@@ -6,7 +6,7 @@
 //   Task<int> main_task() { sched::spawn(blink()); co_await sched::sleep_for(seconds(1)); co_return 0; }
 #pragma once
 
-#include <cairn/platform.h>
+#include <cairn/solo5.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,7 +88,7 @@ class Scheduler {
   size_t timer_capacity_ = 0;
   uint64_t timer_sequence_ = 0;
 
-  Waiter* device_waiters_[MFT_MAX_ENTRIES] = {};
+  Waiter* device_waiters_[SOLO5_HANDLE_SET_SIZE] = {};
   uint64_t yields_ = 0;
 };
 

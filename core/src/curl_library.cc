@@ -6,7 +6,7 @@
 #include <mutex>
 #include <optional>
 
-namespace cairn::manifest {
+namespace cairn {
 
 namespace {
 
@@ -52,4 +52,4 @@ Result<const CurlLibrary*> curl_library() {
   return *outcome;
 }
 
-}  // namespace cairn::manifest
+}  // namespace cairn

@@ -2,13 +2,15 @@
 // (read an image's ABI and device manifest, like `solo5-elftool query-manifest`).
 #include "command.h"
 
-#include "cairn/builder/image_notes.h"
+#include "cairn/reproducibility/image_notes.h"
 
 #include <memory>
 
 namespace cairn::cli {
 
 namespace {
+
+using namespace cairn::reproducibility;
 
 struct NotesOptions {
   std::string target = "spt";
@@ -20,41 +22,29 @@ struct InspectOptions {
   std::string image;
 };
 
-std::string_view target_name(builder::AbiTarget target) {
-  switch (target) {
-    case builder::AbiTarget::hvt: return "hvt";
-    case builder::AbiTarget::spt: return "spt";
-    case builder::AbiTarget::virtio: return "virtio";
-    case builder::AbiTarget::muen: return "muen";
-    case builder::AbiTarget::genode: return "genode";
-    case builder::AbiTarget::xen: return "xen";
-  }
-  return "unknown";
-}
-
 Result<void> run_notes(const NotesOptions& options) {
-  builder::ImageNotes notes;
+  ImageNotes notes;
   if (options.target != "spt") {
     return make_error(ErrorCode::unsupported, "target '{}': this toolchain builds spt images", options.target);
   }
-  for (const std::string& text : options.devices) notes.devices.push_back(CAIRN_TRY(builder::parse_device(text)));
-  return builder::write_notes_object(options.output, notes);
+  for (const std::string& text : options.devices) notes.devices.push_back(CAIRN_TRY(parse_device(text)));
+  return write_notes_object(options.output, notes);
 }
 
 Result<void> run_inspect(const Invocation& invocation, const InspectOptions& options) {
-  builder::ImageNotes notes = CAIRN_TRY(builder::read_image_notes(options.image));
+  ImageNotes notes = CAIRN_TRY(read_image_notes(options.image));
   if (invocation.json) {
     nlohmann::json devices = nlohmann::json::array();
-    for (const builder::Device& device : notes.devices) {
-      devices.push_back({{"name", device.name}, {"type", builder::to_string(device.type)}});
+    for (const Device& device : notes.devices) {
+      devices.push_back({{"name", device.name}, {"type", to_string(device.type)}});
     }
-    print_json({{"target", target_name(notes.target)}, {"abi_version", notes.abi_version}, {"devices", devices}});
+    print_json({{"target", to_string(notes.target)}, {"abi_version", notes.abi_version}, {"devices", devices}});
     return {};
   }
-  std::printf("target: %s (ABI version %u)\n", std::string(target_name(notes.target)).c_str(), notes.abi_version);
+  std::printf("target: %s (ABI version %u)\n", std::string(to_string(notes.target)).c_str(), notes.abi_version);
   std::printf("devices: %zu\n", notes.devices.size());
-  for (const builder::Device& device : notes.devices) {
-    std::printf("  %s %s\n", std::string(builder::to_string(device.type)).c_str(), device.name.c_str());
+  for (const Device& device : notes.devices) {
+    std::printf("  %s %s\n", std::string(to_string(device.type)).c_str(), device.name.c_str());
   }
   return {};
 }

@@ -5,7 +5,7 @@
 // read and written by copy (memcpy), so no field is ever interpreted before it is validated.
 #pragma once
 
-#include "cairn/platform.h"
+#include "cairn/abi/mft_abi.h"
 #include "status.h"
 
 #include <stddef.h>
@@ -13,11 +13,11 @@
 
 namespace cairn::tender {
 
-inline constexpr size_t kMaxManifestSize = sizeof(struct mft) + MFT_MAX_ENTRIES * sizeof(struct mft_entry);
+inline constexpr size_t kMaxMftSize = sizeof(struct mft) + MFT_MAX_ENTRIES * sizeof(struct mft_entry);
 
-class Manifest {
+class Mft {
  public:
-  // Where the note's descriptor is to be read: kMaxManifestSize bytes.
+  // Where the note's descriptor is to be read: kMaxMftSize bytes.
   unsigned char* storage() { return bytes_; }
 
   // Validates the first `size` bytes of storage() as untrusted: version, entry count, exact size,
@@ -38,10 +38,10 @@ class Manifest {
  private:
   size_t size_ = 0;
   unsigned entry_count_ = 0;
-  alignas(8) unsigned char bytes_[kMaxManifestSize];
+  alignas(8) unsigned char bytes_[kMaxMftSize];
 };
 
 // "network", "block" or "reserved", for messages.
-const char* manifest_type_name(uint32_t type);
+const char* mft_type_name(uint32_t type);
 
 }  // namespace cairn::tender

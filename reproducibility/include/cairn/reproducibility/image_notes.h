@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace cairn::builder {
+namespace cairn::reproducibility {
 
 enum class DeviceType { net, block };
 
@@ -30,7 +30,10 @@ struct Device {
 
 enum class AbiTarget : std::uint32_t { hvt = 1, spt = 2, virtio = 3, muen = 4, genode = 5, xen = 6 };
 
-// The spt ABI version this toolchain builds for (SPT_ABI_VERSION in platform.h).
+// "spt", "hvt", ... (Solo5's names); "unknown" for a number Solo5 does not define.
+std::string_view to_string(AbiTarget target);
+
+// The spt ABI version this toolchain builds for (SPT_ABI_VERSION in cairn/abi/spt_abi.h).
 inline constexpr std::uint32_t spt_abi_version = 2;
 
 struct ImageNotes {
@@ -56,4 +59,4 @@ Result<void> write_notes_object(const std::filesystem::path& output, const Image
 // untrusted.
 Result<ImageNotes> read_image_notes(const std::filesystem::path& image);
 
-}  // namespace cairn::builder
+}  // namespace cairn::reproducibility

@@ -4,25 +4,18 @@
 // it: its exit status, or 128 + the signal that killed it.
 #include "command.h"
 
-#include "cairn/core/file.h"
+#include "cairn/core/subprocess.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-extern char** environ;
 
 namespace cairn::cli {
 
@@ -57,28 +50,6 @@ Result<fs::path> find_tender() {
   return tender;
 }
 
-// Splits a byte stream into lines as they arrive, keeping the unfinished tail.
-class LineSplitter {
- public:
-  template <typename Handle>
-  void feed(std::string_view bytes, Handle&& handle) {
-    pending_.append(bytes);
-    std::size_t start = 0;
-    for (std::size_t newline; (newline = pending_.find('\n', start)) != std::string::npos; start = newline + 1) {
-      handle(std::string_view(pending_).substr(start, newline + 1 - start));
-    }
-    pending_.erase(0, start);
-  }
-  template <typename Handle>
-  void finish(Handle&& handle) {
-    if (!pending_.empty()) handle(std::string_view(pending_));
-    pending_.clear();
-  }
-
- private:
-  std::string pending_;
-};
-
 std::string_view trim_line_end(std::string_view line) {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   return line;
@@ -95,7 +66,7 @@ std::string abort_message(std::string_view line) {
   return std::string(line);
 }
 
-// What the relay learned while the guest ran.
+// What the console and the tender's messages told while the guest ran.
 struct RunObservations {
   std::optional<std::string> last_abort_line;  // the console's last line mentioning an abort
   std::optional<std::string> forbidden_call;   // from cairn-spt's report
@@ -107,122 +78,13 @@ void write_out(FILE* stream, std::string_view bytes) {
   std::fflush(stream);
 }
 
-// Starts cairn-spt with stdout and stderr on pipes. SIGINT and SIGQUIT get their default action
-// back in the child, since the parent ignores them while it waits (as system() does).
-Result<pid_t> spawn_tender(const std::vector<std::string>& argv, int stdout_write, int stderr_write) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  std::unique_ptr<posix_spawn_file_actions_t, int (*)(posix_spawn_file_actions_t*)> actions_guard(
-      &actions, posix_spawn_file_actions_destroy);
-  posix_spawn_file_actions_adddup2(&actions, stdout_write, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, stderr_write, STDERR_FILENO);
-
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  std::unique_ptr<posix_spawnattr_t, int (*)(posix_spawnattr_t*)> attributes_guard(&attributes,
-                                                                                   posix_spawnattr_destroy);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGQUIT);
-  posix_spawnattr_setsigdefault(&attributes, &defaults);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
-
-  std::vector<char*> pointers;
-  pointers.reserve(argv.size() + 1);
-  for (const std::string& argument : argv) pointers.push_back(const_cast<char*>(argument.c_str()));
-  pointers.push_back(nullptr);
-  pid_t pid = 0;
-  int error = posix_spawn(&pid, pointers[0], &actions, &attributes, pointers.data(), environ);
-  if (error != 0) return system_error(fmt::format("cannot start {}", argv[0]), error);
-  return pid;
-}
-
-// Relays the child's stdout (console) and stderr until both close.
-Result<RunObservations> relay(int console_fd, int error_fd) {
-  RunObservations observations;
-  LineSplitter console;
-  LineSplitter errors;
-  auto on_console_line = [&](std::string_view line) {
-    write_out(stdout, line);
-    if (line.find("ABORT") != std::string_view::npos || line.find("abort") != std::string_view::npos) {
-      observations.last_abort_line = std::string(line);
-    }
-  };
-  auto on_error_line = [&](std::string_view line) {
-    if (line.starts_with(kKilledPrefix)) {
-      std::string_view rest = trim_line_end(line.substr(kKilledPrefix.size()));
-      observations.forbidden_call = std::string(rest.substr(0, rest.find(' ')));
-      return;
-    }
-    if (line.starts_with(kTenderPrefix)) observations.tender_refused = true;
-    write_out(stderr, line);
-  };
-
-  pollfd fds[2] = {{console_fd, POLLIN, 0}, {error_fd, POLLIN, 0}};
-  LineSplitter* splitters[2] = {&console, &errors};
-  char buffer[65536];
-  int open_streams = 2;
-  while (open_streams > 0) {
-    if (::poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      return system_error("poll", errno);
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
-      if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      std::string_view bytes(buffer, got > 0 ? static_cast<std::size_t>(got) : 0);
-      if (i == 0) {
-        splitters[i]->feed(bytes, on_console_line);
-      } else {
-        splitters[i]->feed(bytes, on_error_line);
-      }
-      if (got <= 0) {
-        fds[i].fd = -1;  // end of stream (or an error, which ends it too)
-        --open_streams;
-      }
-    }
-  }
-  console.finish(on_console_line);
-  errors.finish(on_error_line);
-  return observations;
-}
-
-// Ignores SIGINT and SIGQUIT for its lifetime: a Ctrl-C reaches the guest, and `cairn run` stays
-// to report how it ended.
-class IgnoreInterrupts {
- public:
-  IgnoreInterrupts() {
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    sigaction(SIGINT, &ignore, &saved_interrupt_);
-    sigaction(SIGQUIT, &ignore, &saved_quit_);
-  }
-  ~IgnoreInterrupts() {
-    sigaction(SIGINT, &saved_interrupt_, nullptr);
-    sigaction(SIGQUIT, &saved_quit_, nullptr);
-  }
-  IgnoreInterrupts(const IgnoreInterrupts&) = delete;
-  IgnoreInterrupts& operator=(const IgnoreInterrupts&) = delete;
-
- private:
-  struct sigaction saved_interrupt_ {};
-  struct sigaction saved_quit_ {};
-};
-
-std::string signal_name(int signal) {
-  const char* abbreviation = sigabbrev_np(signal);
-  return abbreviation != nullptr ? fmt::format("SIG{}", abbreviation) : fmt::format("signal {}", signal);
-}
-
 // Says how the guest ended, on stderr (and as JSON on stdout with --json); returns the exit status.
-int report_outcome(const Invocation& invocation, int wait_status, const RunObservations& observations) {
+int report_outcome(const Invocation& invocation, const ProcessExit& exit, const RunObservations& observations) {
   nlohmann::json report;
   int exit_status = 0;
   std::string line;
-  if (WIFEXITED(wait_status)) {
-    exit_status = WEXITSTATUS(wait_status);
+  if (!exit.signaled) {
+    exit_status = exit.status;
     if (exit_status == exit_failure && observations.tender_refused) {
       // cairn-spt refused the image or the command line, and has said why already.
       report = {{"outcome", "refused"}, {"status", exit_status}};
@@ -234,9 +96,9 @@ int report_outcome(const Invocation& invocation, int wait_status, const RunObser
       line = fmt::format("cairn: exited with status {}", exit_status);
       report = {{"outcome", "exited"}, {"status", exit_status}};
     }
-  } else if (WIFSIGNALED(wait_status)) {
-    int signal = WTERMSIG(wait_status);
-    exit_status = 128 + signal;
+  } else {
+    int signal = exit.signal;
+    exit_status = exit.shell_status();
     if (signal == SIGSYS && observations.forbidden_call) {
       line = "cairn: killed: forbidden system call " + *observations.forbidden_call;
       report = {{"outcome", "killed"},
@@ -262,27 +124,24 @@ Result<void> run_image(Invocation& invocation, const RunOptions& options) {
   argv.push_back(options.image);
   argv.insert(argv.end(), options.guest_arguments.begin(), options.guest_arguments.end());
 
-  int console_pipe[2];
-  int error_pipe[2];
-  if (::pipe2(console_pipe, O_CLOEXEC) != 0) return system_error("pipe", errno);
-  UniqueFd console_read(console_pipe[0]);
-  UniqueFd console_write(console_pipe[1]);
-  if (::pipe2(error_pipe, O_CLOEXEC) != 0) return system_error("pipe", errno);
-  UniqueFd error_read(error_pipe[0]);
-  UniqueFd error_write(error_pipe[1]);
-
-  IgnoreInterrupts ignore_interrupts;
-  pid_t pid = CAIRN_TRY(spawn_tender(argv, console_write.get(), error_write.get()));
-  console_write.reset();
-  error_write.reset();
-
-  Result<RunObservations> observations = relay(console_read.get(), error_read.get());
-  int wait_status = 0;
-  while (::waitpid(pid, &wait_status, 0) < 0) {
-    if (errno != EINTR) return system_error("waitpid", errno);
-  }
-  if (!observations.ok()) return std::move(observations).error();
-  invocation.exit_status = report_outcome(invocation, wait_status, *observations);
+  RunObservations observations;
+  auto on_console_line = [&](std::string_view line) {
+    write_out(stdout, line);
+    if (line.find("ABORT") != std::string_view::npos || line.find("abort") != std::string_view::npos) {
+      observations.last_abort_line = std::string(line);
+    }
+  };
+  auto on_tender_line = [&](std::string_view line) {
+    if (line.starts_with(kKilledPrefix)) {
+      std::string_view rest = trim_line_end(line.substr(kKilledPrefix.size()));
+      observations.forbidden_call = std::string(rest.substr(0, rest.find(' ')));
+      return;
+    }
+    if (line.starts_with(kTenderPrefix)) observations.tender_refused = true;
+    write_out(stderr, line);
+  };
+  ProcessExit exit = CAIRN_TRY(run_process(argv, on_console_line, on_tender_line));
+  invocation.exit_status = report_outcome(invocation, exit, observations);
   return {};
 }
 

@@ -1,16 +1,17 @@
 // Writing and reading the Solo5 ABI and MFT notes of an image (see image_notes.h). The byte
-// layouts are those of kernel/include/cairn/platform.h.
-#include "cairn/builder/image_notes.h"
+// layouts are those of kernel/include/cairn/abi/ (elf_abi.h, mft_abi.h).
+#include "cairn/reproducibility/image_notes.h"
 
 #include "cairn/core/file.h"
 
-#include <cairn/platform.h>
+#include <cairn/abi/elf_abi.h>
+#include <cairn/abi/mft_abi.h>
 #include <elf.h>
 
 #include <cstring>
 #include <set>
 
-namespace cairn::builder {
+namespace cairn::reproducibility {
 
 namespace {
 
@@ -38,6 +39,18 @@ static_assert((SOLO5_NOTE_HEADER_SIZE + manifest_padding) % alignof(mft) == 0);
 bool is_alphanumeric(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 }  // namespace
+
+std::string_view to_string(AbiTarget target) {
+  switch (target) {
+    case AbiTarget::hvt: return "hvt";
+    case AbiTarget::spt: return "spt";
+    case AbiTarget::virtio: return "virtio";
+    case AbiTarget::muen: return "muen";
+    case AbiTarget::genode: return "genode";
+    case AbiTarget::xen: return "xen";
+  }
+  return "unknown";
+}
 
 std::string_view to_string(DeviceType type) { return type == DeviceType::net ? "net" : "block"; }
 
@@ -307,4 +320,4 @@ Result<ImageNotes> read_image_notes(const std::filesystem::path& image) {
   return notes;
 }
 
-}  // namespace cairn::builder
+}  // namespace cairn::reproducibility

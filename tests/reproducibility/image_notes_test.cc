@@ -1,6 +1,6 @@
 // The ABI and MFT notes: their bytes, the object file that carries them into an image, and
 // reading them back from images built by Cairn and by Solo5.
-#include "cairn/builder/image_notes.h"
+#include "cairn/reproducibility/image_notes.h"
 
 #include "cairn/core/file.h"
 
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
-namespace cairn::builder {
+namespace cairn::reproducibility {
 namespace {
 
 namespace fs = std::filesystem;
@@ -136,4 +136,4 @@ TEST(ImageNotes, RefusesFilesThatAreNotImages) {
 }
 
 }  // namespace
-}  // namespace cairn::builder
+}  // namespace cairn::reproducibility

@@ -1,5 +1,5 @@
-// Validation of the image's device manifest (see manifest.h).
-#include "manifest.h"
+// Validation of the image's device manifest (see mft.h).
+#include "mft.h"
 
 #include <string.h>
 
@@ -21,7 +21,7 @@ bool is_alphanumeric(char c) {
 
 }  // namespace
 
-const char* manifest_type_name(uint32_t type) {
+const char* mft_type_name(uint32_t type) {
   switch (type) {
     case MFT_DEV_NET_BASIC: return "network";
     case MFT_DEV_BLOCK_BASIC: return "block";
@@ -30,11 +30,11 @@ const char* manifest_type_name(uint32_t type) {
   }
 }
 
-Status Manifest::validate(size_t size, const char* image_path) {
+Status Mft::validate(size_t size, const char* image_path) {
   size_ = 0;
   entry_count_ = 0;
   const unsigned char* descriptor = bytes_;
-  if (size > kMaxManifestSize || size < sizeof(struct mft)) {
+  if (size > kMaxMftSize || size < sizeof(struct mft)) {
     return Status::failure("%s: the manifest note is %zu bytes, too short for a manifest header", image_path, size);
   }
   uint32_t version = read_u32(descriptor + offsetof(struct mft, version));
@@ -99,17 +99,17 @@ Status Manifest::validate(size_t size, const char* image_path) {
   return Status::success();
 }
 
-struct mft_entry Manifest::entry(unsigned index) const {
+struct mft_entry Mft::entry(unsigned index) const {
   struct mft_entry result;
   memcpy(&result, bytes_ + kEntryOffset + index * sizeof(struct mft_entry), sizeof result);
   return result;
 }
 
-void Manifest::set_entry(unsigned index, const struct mft_entry& entry) {
+void Mft::set_entry(unsigned index, const struct mft_entry& entry) {
   memcpy(bytes_ + kEntryOffset + index * sizeof(struct mft_entry), &entry, sizeof entry);
 }
 
-int Manifest::find(const char* name) const {
+int Mft::find(const char* name) const {
   for (unsigned i = 1; i < entry_count_; ++i) {
     const char* entry_name = reinterpret_cast<const char*>(bytes_ + kEntryOffset + i * sizeof(struct mft_entry));
     if (strcmp(entry_name, name) == 0) return static_cast<int>(i);

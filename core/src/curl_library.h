@@ -12,7 +12,7 @@
 
 #include <curl/curl.h>
 
-namespace cairn::manifest {
+namespace cairn {
 
 struct CurlLibrary {
   decltype(&curl_global_init) global_init = nullptr;
@@ -28,4 +28,4 @@ struct CurlLibrary {
 // (naming the package to install) when libcurl cannot be opened or lacks an entry point.
 Result<const CurlLibrary*> curl_library();
 
-}  // namespace cairn::manifest
+}  // namespace cairn
