@@ -26,7 +26,7 @@ namespace cairn::cli {
 namespace {
 
 constexpr std::size_t max_signed_file_size = std::size_t{1} << 30;
-constexpr std::size_t max_signature_file_size = std::size_t{64} << 20;  // envelopes carry their payload
+constexpr std::size_t max_signature_file_size = signing::dsse::max_envelope_file_size;
 
 struct SignOptions {
   std::vector<std::string> keys;
@@ -45,29 +45,6 @@ struct VerifyOptions {
   std::string file;
   std::vector<std::string> signatures;
 };
-
-// The envelope at `path`, signed by `signers` too: its payload must be `content` and its payload
-// type `payload_type` when one is given. Refuses an envelope with fields it would drop.
-Result<signing::dsse::Envelope> cosign_envelope(const std::string& path, std::string_view file,
-                                                std::string_view content, std::string_view payload_type,
-                                                std::span<const signing::Signer* const> signers) {
-  std::string text = CAIRN_TRY(read_file(path, max_signature_file_size));
-  auto envelope = CAIRN_TRY(signing::dsse::parse_envelope(text).with_context(path));
-  if (!envelope.ignored_fields.empty()) {
-    return make_error(ErrorCode::unsupported,
-                      "{}: the envelope has a field Cairn does not keep (\"{}\"); rewriting it would drop it", path,
-                      envelope.ignored_fields.front());
-  }
-  if (envelope.payload != content) {
-    return make_error(ErrorCode::refused, "{}: the envelope's payload is not the content of {}", path, file);
-  }
-  if (!payload_type.empty() && envelope.payload_type != payload_type) {
-    return make_error(ErrorCode::refused, "{}: the envelope's payload type is '{}', not '{}' (--payload-type)", path,
-                      envelope.payload_type, payload_type);
-  }
-  CAIRN_TRY(signing::dsse::add_signatures(envelope, signers).with_context(path));
-  return envelope;
-}
 
 Result<void> run_sign(const Invocation& invocation, const SignOptions& options) {
   const bool dsse = options.dsse || !options.append.empty();
@@ -95,16 +72,19 @@ Result<void> run_sign(const Invocation& invocation, const SignOptions& options) 
     std::vector<const signing::Signer*> pointers;
     pointers.reserve(signers.size());
     for (const auto& signer : signers) pointers.push_back(signer.get());
-    signing::dsse::Envelope envelope;
     if (options.append.empty()) {
-      envelope = CAIRN_TRY(signing::dsse::sign(options.payload_type, std::move(content), pointers));
+      signing::dsse::Envelope envelope = CAIRN_TRY(signing::dsse::sign(options.payload_type, std::move(content), pointers));
       if (output.empty()) output = options.file + ".dsse.json";
+      written = CAIRN_TRY(signing::dsse::serialize_envelope(envelope)) + "\n";
+      envelope_signatures = envelope.signatures.size();
     } else {
-      envelope = CAIRN_TRY(cosign_envelope(options.append, options.file, content, options.payload_type, pointers));
+      FileLockOptions lock;
+      lock.on_wait = print_notice;
+      signing::dsse::Envelope envelope = CAIRN_TRY(signing::dsse::cosign_file(
+          options.append, content, options.file, options.payload_type, pointers, output, lock));
       if (output.empty()) output = options.append;
+      envelope_signatures = envelope.signatures.size();
     }
-    written = CAIRN_TRY(signing::dsse::serialize_envelope(envelope)) + "\n";
-    envelope_signatures = envelope.signatures.size();
   } else {
     signing::Signature signature = CAIRN_TRY(signers.front()->sign(content));
     written = std::move(signature.bytes);
@@ -112,7 +92,7 @@ Result<void> run_sign(const Invocation& invocation, const SignOptions& options) 
       output = options.file + (signature.method == signing::SignatureMethod::openpgp ? ".sig" : ".ed25519.sig");
     }
   }
-  CAIRN_TRY(write_file_atomically(output, written, 0644));
+  if (!written.empty()) CAIRN_TRY(write_file_atomically(output, written, 0644));
 
   if (invocation.json) {
     nlohmann::json keys = nlohmann::json::array();

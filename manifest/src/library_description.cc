@@ -2,6 +2,7 @@
 #include "cairn/manifest/library_description.h"
 
 #include "cairn/core/file.h"
+#include "cairn/core/json_reader.h"
 #include "cairn/manifest/semver.h"
 
 #include <set>
@@ -14,37 +15,13 @@ namespace {
 
 constexpr std::size_t max_description_size = 1 << 20;
 
-Result<std::string> string_field(const Json& json, const char* key, bool required = true) {
-  auto it = json.find(key);
-  if (it == json.end()) {
-    if (!required) return std::string();
-    return make_error(ErrorCode::malformed, "\"{}\": missing", key);
-  }
-  if (!it->is_string()) return make_error(ErrorCode::malformed, "\"{}\": must be a string", key);
-  return it->get<std::string>();
-}
-
-Result<std::map<std::string, std::string>> constraint_map(const Json& json, const char* key) {
+// An optional object of library name -> constraint, each constraint checked.
+Result<std::map<std::string, std::string>> constraint_map(const JsonReader& json, std::string_view key) {
   std::map<std::string, std::string> result;
-  auto it = json.find(key);
-  if (it == json.end()) return result;
-  if (!it->is_object()) return make_error(ErrorCode::malformed, "\"{}\": must be an object", key);
-  for (const auto& [name, value] : it->items()) {
-    if (!value.is_string()) return make_error(ErrorCode::malformed, "\"{}.{}\": must be a string", key, name);
-    CAIRN_TRY(Constraint::parse(value.get<std::string>()).with_context(fmt::format("\"{}.{}\"", key, name)));
-    result[name] = value.get<std::string>();
-  }
-  return result;
-}
-
-Result<std::vector<std::string>> string_list(const Json& json, const char* key) {
-  std::vector<std::string> result;
-  auto it = json.find(key);
-  if (it == json.end()) return result;
-  if (!it->is_array()) return make_error(ErrorCode::malformed, "\"{}\": must be an array", key);
-  for (const auto& value : *it) {
-    if (!value.is_string()) return make_error(ErrorCode::malformed, "\"{}\": must hold strings", key);
-    result.push_back(value.get<std::string>());
+  for (const auto& [name, value] : CAIRN_TRY(json.members_of(key))) {
+    std::string text = CAIRN_TRY(value.as_string());
+    CAIRN_TRY(Constraint::parse(text).with_context(value.where()));
+    result.emplace(name, std::move(text));
   }
   return result;
 }
@@ -106,16 +83,16 @@ Result<LibraryDescription> read_library_description(const fs::path& library_dire
   auto parsed = [&]() -> Result<LibraryDescription> {
     std::string text = CAIRN_TRY(read_file(file, max_description_size));
     Json json = CAIRN_TRY(parse_json(text));
-    if (!json.is_object()) return make_error(ErrorCode::malformed, "not a JSON object");
+    JsonReader document(json);
     LibraryDescription description;
-    description.name = CAIRN_TRY(string_field(json, "name"));
-    description.version = CAIRN_TRY(string_field(json, "version"));
+    description.name = CAIRN_TRY(document.string("name"));
+    description.version = CAIRN_TRY(document.string("version"));
     CAIRN_TRY(Version::parse(description.version).with_context("\"version\""));
-    description.license = CAIRN_TRY(string_field(json, "license"));
-    description.description = CAIRN_TRY(string_field(json, "description", false));
-    description.depends = CAIRN_TRY(constraint_map(json, "depends"));
-    description.sources = CAIRN_TRY(string_list(json, "sources"));
-    description.targets = CAIRN_TRY(string_list(json, "targets"));
+    description.license = CAIRN_TRY(document.string("license"));
+    description.description = CAIRN_TRY(document.string_or("description", ""));
+    description.depends = CAIRN_TRY(constraint_map(document, "depends"));
+    description.sources = CAIRN_TRY(document.strings_or_empty("sources"));
+    description.targets = CAIRN_TRY(document.strings_or_empty("targets"));
     if (description.name.empty() || description.name.find('/') != std::string::npos || description.name[0] == '.') {
       return make_error(ErrorCode::malformed, "\"name\": '{}' is not a library name", description.name);
     }
@@ -129,12 +106,12 @@ Result<UnikernelDescription> read_unikernel_description(const fs::path& path) {
   auto parsed = [&]() -> Result<UnikernelDescription> {
     std::string text = CAIRN_TRY(read_file(file, max_description_size));
     Json json = CAIRN_TRY(parse_json(text));
-    if (!json.is_object()) return make_error(ErrorCode::malformed, "not a JSON object");
+    JsonReader document(json);
     UnikernelDescription description;
-    description.name = CAIRN_TRY(string_field(json, "name"));
-    description.version = CAIRN_TRY(string_field(json, "version", false));
-    description.target = CAIRN_TRY(string_field(json, "target", false));
-    description.requires_ = CAIRN_TRY(constraint_map(json, "requires"));
+    description.name = CAIRN_TRY(document.string("name"));
+    description.version = CAIRN_TRY(document.string_or("version", ""));
+    description.target = CAIRN_TRY(document.string_or("target", ""));
+    description.requires_ = CAIRN_TRY(constraint_map(document, "requires"));
     description.digest = Digest::sha256_of(CAIRN_TRY(canonical_json(json)));
     return description;
   }();

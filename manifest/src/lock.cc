@@ -2,12 +2,11 @@
 #include "cairn/manifest/lock.h"
 
 #include "cairn/core/file.h"
+#include "cairn/core/json_reader.h"
 
 namespace cairn::manifest {
 
 namespace {
-
-Error lock_error(std::string_view why) { return make_error(ErrorCode::malformed, "cairn.lock: {}", why); }
 
 Json archive_json(const ArchiveRef& archive) {
   return {{"url", archive.url}, {"digest", archive.digest.to_string()}, {"size", archive.size}};
@@ -35,36 +34,39 @@ Json to_json(const LockFile& lock) {
 }
 
 Result<LockFile> parse_lock(std::string_view text) {
-  Json json = CAIRN_TRY(parse_json(text).with_context("cairn.lock"));
-  LockFile lock;
-  try {
-    if (!json.is_object() || json.at("_type") != "lock") return lock_error("not a lock file (\"_type\" is not \"lock\")");
-    std::string spec = json.at("spec_version").get<std::string>();
+  auto parsed = [&]() -> Result<LockFile> {
+    Json json = CAIRN_TRY(parse_json(text));
+    JsonReader document(json);
+    std::string type = CAIRN_TRY(document.string("_type"));
+    if (type != "lock") return make_error(ErrorCode::malformed, "not a lock file (\"_type\" is \"{}\")", type);
+    std::string spec = CAIRN_TRY(document.string("spec_version"));
     if (spec.substr(0, spec.find('.')) != "1") {
-      return make_error(ErrorCode::unsupported, "cairn.lock: unknown spec_version \"{}\"; upgrade cairn", spec);
+      return make_error(ErrorCode::unsupported, "unknown spec_version \"{}\"; upgrade cairn", spec);
     }
-    lock.repository = json.at("repository").get<std::string>();
-    lock.development = json.value("development", false);
-    lock.snapshot_version = json.at("snapshot_version").get<std::int64_t>();
-    lock.description_digest = CAIRN_TRY(Digest::parse(json.at("description_digest").get<std::string>()));
-    for (const auto& [name, item] : json.at("libraries").items()) {
+    LockFile lock;
+    lock.repository = CAIRN_TRY(document.string("repository"));
+    lock.development = CAIRN_TRY(document.boolean_or("development", false));
+    lock.snapshot_version = CAIRN_TRY(document.integer("snapshot_version"));
+    lock.description_digest = CAIRN_TRY(document.digest("description_digest"));
+    JsonReader libraries = CAIRN_TRY(document.object("libraries"));
+    for (const auto& [name, item] : CAIRN_TRY(libraries.members())) {
       LockedLibrary library;
-      library.version = item.at("version").get<std::string>();
-      library.tree = CAIRN_TRY(Digest::parse(item.at("tree").get<std::string>()).with_context(name));
-      library.entry = CAIRN_TRY(Digest::parse(item.at("entry").get<std::string>()).with_context(name));
-      library.signers = item.at("signers").get<std::vector<std::string>>();
-      if (item.contains("archive")) {
-        const Json& archive = item.at("archive");
-        library.archive = ArchiveRef{archive.at("url").get<std::string>(),
-                                     CAIRN_TRY(Digest::parse(archive.at("digest").get<std::string>())),
-                                     archive.at("size").get<std::uint64_t>()};
+      library.version = CAIRN_TRY(item.string("version"));
+      library.tree = CAIRN_TRY(item.digest("tree"));
+      library.entry = CAIRN_TRY(item.digest("entry"));
+      library.signers = CAIRN_TRY(item.strings("signers"));
+      if (std::optional<JsonReader> archive = CAIRN_TRY(item.find("archive"))) {
+        ArchiveRef reference;
+        reference.url = CAIRN_TRY(archive->string("url"));
+        reference.digest = CAIRN_TRY(archive->digest("digest"));
+        reference.size = CAIRN_TRY(archive->count("size"));
+        library.archive = std::move(reference);
       }
       lock.libraries.emplace(name, std::move(library));
     }
-  } catch (const Json::exception& exception) {
-    return lock_error(exception.what());
-  }
-  return lock;
+    return lock;
+  };
+  return parsed().with_context("cairn.lock");
 }
 
 Result<LockFile> read_lock(const std::filesystem::path& path) {

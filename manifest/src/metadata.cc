@@ -2,6 +2,7 @@
 #include "cairn/manifest/metadata.h"
 
 #include "cairn/core/base64.h"
+#include "cairn/core/json_reader.h"
 #include "cairn/signing/ed25519.h"
 
 #include <algorithm>
@@ -19,67 +20,6 @@ Error field_error(std::string_view field, std::string_view why) {
   return make_error(ErrorCode::malformed, "\"{}\": {}", field, why);
 }
 
-Result<const Json*> member(const Json& object, std::string_view key) {
-  auto it = object.find(std::string(key));
-  if (it == object.end()) return field_error(key, "missing");
-  return &*it;
-}
-
-Result<std::string> get_string(const Json& object, std::string_view key) {
-  const Json* value = CAIRN_TRY(member(object, key));
-  if (!value->is_string()) return field_error(key, "must be a string");
-  return value->get<std::string>();
-}
-
-Result<std::int64_t> get_integer(const Json& object, std::string_view key) {
-  const Json* value = CAIRN_TRY(member(object, key));
-  if (!value->is_number_integer()) return field_error(key, "must be an integer");
-  return value->get<std::int64_t>();
-}
-
-Result<const Json*> get_object(const Json& object, std::string_view key) {
-  const Json* value = CAIRN_TRY(member(object, key));
-  if (!value->is_object()) return field_error(key, "must be an object");
-  return value;
-}
-
-Result<Digest> get_digest(const Json& object, std::string_view key) {
-  std::string text = CAIRN_TRY(get_string(object, key));
-  auto digest = Digest::parse(text);
-  if (!digest.ok()) return field_error(key, digest.error().message());
-  return std::move(digest).value();
-}
-
-Result<std::uint64_t> get_size(const Json& object, std::string_view key) {
-  std::int64_t value = CAIRN_TRY(get_integer(object, key));
-  if (value < 0) return field_error(key, "must not be negative");
-  return static_cast<std::uint64_t>(value);
-}
-
-Result<std::map<std::string, std::string>> get_string_map(const Json& object, std::string_view key) {
-  std::map<std::string, std::string> result;
-  auto it = object.find(std::string(key));
-  if (it == object.end()) return result;
-  if (!it->is_object()) return field_error(key, "must be an object");
-  for (const auto& [name, value] : it->items()) {
-    if (!value.is_string()) return field_error(fmt::format("{}.{}", key, name), "must be a string");
-    result[name] = value.get<std::string>();
-  }
-  return result;
-}
-
-Result<std::vector<std::string>> get_string_list(const Json& object, std::string_view key) {
-  std::vector<std::string> result;
-  auto it = object.find(std::string(key));
-  if (it == object.end()) return result;
-  if (!it->is_array()) return field_error(key, "must be an array");
-  for (const auto& value : *it) {
-    if (!value.is_string()) return field_error(key, "must hold only strings");
-    result.push_back(value.get<std::string>());
-  }
-  return result;
-}
-
 // The header every signed part shares.
 void write_header(Json& out, std::string_view type, std::int64_t version, std::int64_t expires) {
   out["_type"] = type;
@@ -88,30 +28,31 @@ void write_header(Json& out, std::string_view type, std::int64_t version, std::i
   out["expires"] = format_rfc3339(expires);
 }
 
-Result<void> read_header(const Json& signed_part, std::int64_t& version, std::int64_t& expires) {
-  version = CAIRN_TRY(get_integer(signed_part, "version"));
-  std::string text = CAIRN_TRY(get_string(signed_part, "expires"));
+Result<void> read_header(const JsonReader& signed_part, std::int64_t& version, std::int64_t& expires) {
+  version = CAIRN_TRY(signed_part.integer("version"));
+  JsonReader expires_field = CAIRN_TRY(signed_part.at("expires"));
+  std::string text = CAIRN_TRY(expires_field.as_string());
   auto parsed = parse_rfc3339(text);
-  if (!parsed.ok()) return field_error("expires", parsed.error().message());
+  if (!parsed.ok()) return expires_field.error(parsed.error().message());
   expires = *parsed;
   return {};
 }
 
 Json role_to_json(const Role& role) { return {{"keyids", role.keyids}, {"threshold", role.threshold}}; }
 
-Result<Role> role_from_json(const Json& value, std::string_view name, const std::map<std::string, KeyMaterial>& keys) {
-  if (!value.is_object()) return field_error(name, "must be an object");
+Result<Role> role_from_json(const JsonReader& value, const std::map<std::string, KeyMaterial>& keys) {
+  CAIRN_TRY(value.require_object());
   Role role;
-  role.keyids = CAIRN_TRY(get_string_list(value, "keyids").with_context(name));
-  std::int64_t threshold = CAIRN_TRY(get_integer(value, "threshold").with_context(name));
+  role.keyids = CAIRN_TRY(value.strings_or_empty("keyids"));
+  std::int64_t threshold = CAIRN_TRY(value.integer("threshold"));
   std::set<std::string> distinct(role.keyids.begin(), role.keyids.end());
-  if (distinct.size() != role.keyids.size()) return field_error(name, "lists a key twice");
+  if (distinct.size() != role.keyids.size()) return value.error("lists a key twice");
   if (threshold < 1 || static_cast<std::size_t>(threshold) > role.keyids.size()) {
-    return field_error(name, fmt::format("threshold {} must be between 1 and its {} keys", threshold, role.keyids.size()));
+    return value.error(fmt::format("threshold {} must be between 1 and its {} keys", threshold, role.keyids.size()));
   }
   role.threshold = static_cast<std::size_t>(threshold);
   for (const auto& keyid : role.keyids) {
-    if (!keys.contains(keyid)) return field_error(name, fmt::format("key {} is not in \"keys\"", keyid));
+    if (!keys.contains(keyid)) return value.error(fmt::format("key {} is not in \"keys\"", keyid));
   }
   return role;
 }
@@ -183,31 +124,27 @@ std::string LibraryEntry::path() const { return fmt::format("libraries/{}/{}.jso
 Result<SignedDocument> parse_signed_document(std::string_view text, std::string_view expected_type,
                                              std::string_view name) {
   auto parsed = [&]() -> Result<SignedDocument> {
-    Json document = CAIRN_TRY(parse_json(text));
-    if (!document.is_object()) return make_error(ErrorCode::malformed, "not a JSON object");
-    for (const auto& [key, value] : document.items()) {
-      if (key != "signed" && key != "signatures") {
-        return make_error(ErrorCode::malformed, "unexpected member \"{}\" (expected signed, signatures)", key);
-      }
-    }
+    Json json = CAIRN_TRY(parse_json(text));
+    JsonReader document(json);
+    CAIRN_TRY(document.allow_only({"signed", "signatures"}));
     SignedDocument result;
-    result.signed_part = *CAIRN_TRY(get_object(document, "signed"));
-    const Json* signatures = CAIRN_TRY(member(document, "signatures"));
-    result.signatures = CAIRN_TRY(signing::signatures_from_json(*signatures));
-    const Json& signed_part = result.signed_part;
-    result.type = CAIRN_TRY(get_string(signed_part, "_type"));
+    JsonReader signed_part = CAIRN_TRY(document.object("signed"));
+    result.signed_part = signed_part.json();
+    JsonReader signatures = CAIRN_TRY(document.at("signatures"));
+    result.signatures = CAIRN_TRY(signing::signatures_from_json(signatures));
+    result.type = CAIRN_TRY(signed_part.string("_type"));
     if (result.type != expected_type) {
       return make_error(ErrorCode::malformed, "\"_type\" is \"{}\", expected \"{}\"", result.type, expected_type);
     }
-    std::string spec = CAIRN_TRY(get_string(signed_part, "spec_version"));
+    std::string spec = CAIRN_TRY(signed_part.string("spec_version"));
     if (spec.substr(0, spec.find('.')) != "1") {
       return make_error(ErrorCode::unsupported,
                         "unknown spec_version \"{}\": this cairn reads manifest format 1.x only; upgrade cairn", spec);
     }
     std::int64_t version = 0, expires = 0;
     CAIRN_TRY(read_header(signed_part, version, expires));
-    if (version < 1) return field_error("version", "must be at least 1");
-    result.canonical_signed = CAIRN_TRY(canonical_json(signed_part));
+    if (version < 1) return field_error("signed.version", "must be at least 1");
+    result.canonical_signed = CAIRN_TRY(canonical_json(result.signed_part));
     return result;
   }();
   return std::move(parsed).with_context(name);
@@ -258,44 +195,42 @@ Json to_json(const RootMetadata& root) {
   return out;
 }
 
-Result<RootMetadata> root_from_json(const Json& signed_part) {
+Result<RootMetadata> root_from_json(const Json& json) {
+  JsonReader signed_part(json, "signed");
   RootMetadata root;
   CAIRN_TRY(read_header(signed_part, root.version, root.expires));
-  const Json* keys = CAIRN_TRY(get_object(signed_part, "keys"));
-  for (const auto& [keyid, value] : keys->items()) {
-    std::string context = fmt::format("keys.{}", keyid);
-    if (!value.is_object()) return field_error(context, "must be an object");
+  JsonReader keys = CAIRN_TRY(signed_part.object("keys"));
+  for (const auto& [keyid, value] : CAIRN_TRY(keys.members())) {
     KeyMaterial key;
-    std::string method = CAIRN_TRY(get_string(value, "method").with_context(context));
-    key.method = CAIRN_TRY(signing::parse_signature_method(method).with_context(context));
-    std::string public_text = CAIRN_TRY(get_string(value, "public").with_context(context));
+    JsonReader method = CAIRN_TRY(value.at("method"));
+    std::string method_name = CAIRN_TRY(method.as_string());
+    key.method = CAIRN_TRY(signing::parse_signature_method(method_name).with_context(method.where()));
+    JsonReader public_field = CAIRN_TRY(value.at("public"));
+    std::string public_text = CAIRN_TRY(public_field.as_string());
     if (key.method == SignatureMethod::ed25519) {
-      key.public_key = CAIRN_TRY(base64_decode(public_text).with_context(context + ".public"));
+      key.public_key = CAIRN_TRY(base64_decode(public_text).with_context(public_field.where()));
     } else {
       key.public_key = public_text;
     }
     // The id must be the id of the material: nobody may relabel a key.
     auto pinned = signing::TrustedKeys::from_files({{keyid, key.public_key}});
-    if (!pinned.ok()) return pinned.error().with_context(context);
+    if (!pinned.ok()) return pinned.error().with_context(value.where());
     if (pinned->keyids() != std::vector<std::string>{keyid}) {
-      return make_error(ErrorCode::malformed, "\"{}\": the key's id is {}, not {}", context,
-                        pinned->keyids().empty() ? "(none)" : pinned->keyids().front(), keyid);
+      return value.error(fmt::format("the key's id is {}, not {}",
+                                     pinned->keyids().empty() ? "(none)" : pinned->keyids().front(), keyid));
     }
     root.keys[keyid] = std::move(key);
   }
-  const Json* roles = CAIRN_TRY(get_object(signed_part, "roles"));
+  JsonReader roles = CAIRN_TRY(signed_part.object("roles"));
   for (auto [name, role] : {std::pair{"root", &root.root}, {"snapshot", &root.snapshot}, {"timestamp", &root.timestamp}}) {
-    const Json* value = CAIRN_TRY(member(*roles, name).with_context("roles"));
-    *role = CAIRN_TRY(role_from_json(*value, fmt::format("roles.{}", name), root.keys));
+    JsonReader value = CAIRN_TRY(roles.at(name));
+    *role = CAIRN_TRY(role_from_json(value, root.keys));
   }
-  const Json* maintainers = CAIRN_TRY(get_object(signed_part, "maintainers"));
-  for (const auto& [library, value] : maintainers->items()) {
-    root.maintainers[library] = CAIRN_TRY(role_from_json(value, fmt::format("maintainers.{}", library), root.keys));
+  JsonReader maintainers = CAIRN_TRY(signed_part.object("maintainers"));
+  for (const auto& [library, value] : CAIRN_TRY(maintainers.members())) {
+    root.maintainers[library] = CAIRN_TRY(role_from_json(value, root.keys));
   }
-  if (auto it = signed_part.find("development"); it != signed_part.end()) {
-    if (!it->is_boolean()) return field_error("development", "must be true or false");
-    root.development = it->get<bool>();
-  }
+  root.development = CAIRN_TRY(signed_part.boolean_or("development", false));
   return root;
 }
 
@@ -326,51 +261,42 @@ Json to_json(const LibraryEntry& entry) {
   return out;
 }
 
-Result<LibraryEntry> entry_from_json(const Json& signed_part) {
+Result<LibraryEntry> entry_from_json(const Json& json) {
+  JsonReader signed_part(json, "signed");
   LibraryEntry entry;
   CAIRN_TRY(read_header(signed_part, entry.version, entry.expires));
-  entry.name = CAIRN_TRY(get_string(signed_part, "name"));
-  entry.library_version = CAIRN_TRY(get_string(signed_part, "library_version"));
+  entry.name = CAIRN_TRY(signed_part.string("name"));
+  entry.library_version = CAIRN_TRY(signed_part.string("library_version"));
   if (entry.name.empty() || entry.name.find_first_of("/\\") != std::string::npos || entry.name[0] == '.') {
-    return field_error("name", fmt::format("'{}' is not a library name", entry.name));
+    return field_error("signed.name", fmt::format("'{}' is not a library name", entry.name));
   }
   if (entry.library_version.empty() || entry.library_version.find('/') != std::string::npos ||
       entry.library_version[0] == '.') {
-    return field_error("library_version", fmt::format("'{}' is not a version", entry.library_version));
+    return field_error("signed.library_version", fmt::format("'{}' is not a version", entry.library_version));
   }
-  entry.license = CAIRN_TRY(get_string(signed_part, "license"));
-  if (signed_part.contains("description")) entry.description = CAIRN_TRY(get_string(signed_part, "description"));
-  entry.tree = CAIRN_TRY(get_digest(signed_part, "tree"));
-  if (signed_part.contains("files")) {
-    const Json* files = CAIRN_TRY(get_object(signed_part, "files"));
-    for (const auto& [path, value] : files->items()) {
-      if (!value.is_string()) return field_error("files." + path, "must be a digest string");
-      auto digest = Digest::parse(value.get<std::string>());
-      if (!digest.ok()) return field_error("files." + path, digest.error().message());
-      entry.files.emplace(path, *digest);
-    }
+  entry.license = CAIRN_TRY(signed_part.string("license"));
+  entry.description = CAIRN_TRY(signed_part.string_or("description", ""));
+  entry.tree = CAIRN_TRY(signed_part.digest("tree"));
+  for (const auto& [path, value] : CAIRN_TRY(signed_part.members_of("files"))) {
+    Digest digest = CAIRN_TRY(value.as_digest());
+    entry.files.emplace(path, digest);
   }
-  if (signed_part.contains("archive")) {
-    const Json* archive = CAIRN_TRY(get_object(signed_part, "archive"));
+  if (std::optional<JsonReader> archive = CAIRN_TRY(signed_part.find("archive"))) {
     ArchiveRef ref;
-    ref.url = CAIRN_TRY(get_string(*archive, "url").with_context("archive"));
-    ref.digest = CAIRN_TRY(get_digest(*archive, "digest").with_context("archive"));
-    ref.size = CAIRN_TRY(get_size(*archive, "size").with_context("archive"));
+    ref.url = CAIRN_TRY(archive->string("url"));
+    ref.digest = CAIRN_TRY(archive->digest("digest"));
+    ref.size = CAIRN_TRY(archive->count("size"));
     entry.archive = std::move(ref);
   }
-  entry.depends = CAIRN_TRY(get_string_map(signed_part, "depends"));
-  entry.targets = CAIRN_TRY(get_string_list(signed_part, "targets"));
-  if (signed_part.contains("yanked")) entry.yanked = CAIRN_TRY(get_string(signed_part, "yanked"));
-  if (auto it = signed_part.find("advisories"); it != signed_part.end()) {
-    if (!it->is_array()) return field_error("advisories", "must be an array");
-    for (const auto& value : *it) {
-      if (!value.is_object()) return field_error("advisories", "must hold objects");
-      Advisory advisory;
-      advisory.id = CAIRN_TRY(get_string(value, "id").with_context("advisories"));
-      advisory.affected = CAIRN_TRY(get_string(value, "affected").with_context("advisories"));
-      advisory.summary = CAIRN_TRY(get_string(value, "summary").with_context("advisories"));
-      entry.advisories.push_back(std::move(advisory));
-    }
+  entry.depends = CAIRN_TRY(signed_part.string_map_or_empty("depends"));
+  entry.targets = CAIRN_TRY(signed_part.strings_or_empty("targets"));
+  entry.yanked = CAIRN_TRY(signed_part.optional_string("yanked"));
+  for (const JsonReader& value : CAIRN_TRY(signed_part.elements_of("advisories"))) {
+    Advisory advisory;
+    advisory.id = CAIRN_TRY(value.string("id"));
+    advisory.affected = CAIRN_TRY(value.string("affected"));
+    advisory.summary = CAIRN_TRY(value.string("summary"));
+    entry.advisories.push_back(std::move(advisory));
   }
   return entry;
 }
@@ -386,18 +312,18 @@ Json to_json(const SnapshotMetadata& snapshot) {
   return out;
 }
 
-Result<SnapshotMetadata> snapshot_from_json(const Json& signed_part) {
+Result<SnapshotMetadata> snapshot_from_json(const Json& json) {
+  JsonReader signed_part(json, "signed");
   SnapshotMetadata snapshot;
   CAIRN_TRY(read_header(signed_part, snapshot.version, snapshot.expires));
-  const Json* meta = CAIRN_TRY(get_object(signed_part, "meta"));
-  for (const auto& [path, value] : meta->items()) {
-    std::string context = "meta." + path;
-    if (!value.is_object()) return field_error(context, "must be an object");
-    if (auto problem = check_relative_path(path)) return field_error(context, *problem);
-    if (path.rfind("libraries/", 0) != 0) return field_error(context, "not under libraries/");
+  JsonReader meta = CAIRN_TRY(signed_part.object("meta"));
+  for (const auto& [path, value] : CAIRN_TRY(meta.members())) {
+    CAIRN_TRY(value.require_object());
+    if (auto problem = check_relative_path(path)) return value.error(*problem);
+    if (path.rfind("libraries/", 0) != 0) return value.error("not under libraries/");
     MetaFile file;
-    file.digest = CAIRN_TRY(get_digest(value, "digest").with_context(context));
-    file.length = CAIRN_TRY(get_size(value, "length").with_context(context));
+    file.digest = CAIRN_TRY(value.digest("digest"));
+    file.length = CAIRN_TRY(value.count("length"));
     snapshot.meta.emplace(path, file);
   }
   return snapshot;
@@ -412,14 +338,15 @@ Json to_json(const TimestampMetadata& timestamp) {
   return out;
 }
 
-Result<TimestampMetadata> timestamp_from_json(const Json& signed_part) {
+Result<TimestampMetadata> timestamp_from_json(const Json& json) {
+  JsonReader signed_part(json, "signed");
   TimestampMetadata timestamp;
   CAIRN_TRY(read_header(signed_part, timestamp.version, timestamp.expires));
-  const Json* snapshot = CAIRN_TRY(get_object(signed_part, "snapshot"));
-  timestamp.snapshot.digest = CAIRN_TRY(get_digest(*snapshot, "digest").with_context("snapshot"));
-  timestamp.snapshot.length = CAIRN_TRY(get_size(*snapshot, "length").with_context("snapshot"));
-  timestamp.snapshot_version = CAIRN_TRY(get_integer(*snapshot, "version").with_context("snapshot"));
-  if (timestamp.snapshot_version < 1) return field_error("snapshot.version", "must be at least 1");
+  JsonReader snapshot = CAIRN_TRY(signed_part.object("snapshot"));
+  timestamp.snapshot.digest = CAIRN_TRY(snapshot.digest("digest"));
+  timestamp.snapshot.length = CAIRN_TRY(snapshot.count("length"));
+  timestamp.snapshot_version = CAIRN_TRY(snapshot.integer("version"));
+  if (timestamp.snapshot_version < 1) return field_error("signed.snapshot.version", "must be at least 1");
   return timestamp;
 }
 

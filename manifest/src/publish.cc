@@ -2,6 +2,7 @@
 #include "cairn/manifest/publish.h"
 
 #include "cairn/core/file.h"
+#include "cairn/core/json_reader.h"
 
 #include <algorithm>
 
@@ -20,15 +21,16 @@ Result<void> write_document(const fs::path& path, const SignedDocument& document
 Result<SignedDocument> read_document(const fs::path& path) {
   std::string text = CAIRN_TRY(read_file(path, 64 << 20));
   Json json = CAIRN_TRY(parse_json(text).with_context(path.string()));
-  std::string type;
-  if (json.is_object() && json.contains("signed") && json["signed"].is_object() && json["signed"].contains("_type") &&
-      json["signed"]["_type"].is_string()) {
-    type = json["signed"]["_type"].get<std::string>();
+  auto read_type = [&]() -> Result<std::string> {
+    JsonReader signed_part = CAIRN_TRY(JsonReader(json).object("signed"));
+    return signed_part.string("_type");
+  };
+  Result<std::string> type = read_type();
+  if (!type.ok() || (*type != "root" && *type != "library" && *type != "snapshot" && *type != "timestamp")) {
+    return make_error(ErrorCode::malformed, "{}: not a manifest document (signed._type '{}')", path.string(),
+                      type.ok() ? *type : "");
   }
-  if (type != "root" && type != "library" && type != "snapshot" && type != "timestamp") {
-    return make_error(ErrorCode::malformed, "{}: not a manifest document (signed._type '{}')", path.string(), type);
-  }
-  return parse_signed_document(text, type, path.string());
+  return parse_signed_document(text, *type, path.string());
 }
 
 Result<void> write_root(const fs::path& repository, const RootMetadata& root,

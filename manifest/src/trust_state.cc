@@ -3,6 +3,7 @@
 
 #include "cairn/core/canonical_json.h"
 #include "cairn/core/file.h"
+#include "cairn/core/json_reader.h"
 #include "cairn/core/xdg.h"
 
 namespace cairn::manifest {
@@ -58,17 +59,20 @@ Result<std::optional<TrustState>> TrustStore::load(const TrustStoreLock& held) c
   CAIRN_TRY(check_held(held));
   std::error_code error;
   if (!fs::exists(directory_ / "state.json", error)) return std::optional<TrustState>();
-  std::string text = CAIRN_TRY(read_file(directory_ / "state.json", 1 << 16));
-  Json json = CAIRN_TRY(parse_json(text).with_context((directory_ / "state.json").string()));
-  TrustState state;
-  try {
-    if (json.at("_type") != "trust-state") return make_error(ErrorCode::malformed, "{}: \"_type\" is not \"trust-state\"", (directory_ / "state.json").string());
-    state.root_version = json.at("root_version").get<std::int64_t>();
-    state.snapshot_version = json.at("snapshot_version").get<std::int64_t>();
-    state.timestamp_version = json.at("timestamp_version").get<std::int64_t>();
-  } catch (const Json::exception& exception) {
-    return make_error(ErrorCode::malformed, "{}: {}", (directory_ / "state.json").string(), exception.what());
-  }
+  fs::path state_file = directory_ / "state.json";
+  auto read_state = [&]() -> Result<TrustState> {
+    std::string text = CAIRN_TRY(read_file(state_file, 1 << 16));
+    Json json = CAIRN_TRY(parse_json(text));
+    JsonReader document(json);
+    std::string type = CAIRN_TRY(document.string("_type"));
+    if (type != "trust-state") return document.error(fmt::format("is a \"{}\", not a \"trust-state\"", type));
+    TrustState state;
+    state.root_version = CAIRN_TRY(document.integer("root_version"));
+    state.snapshot_version = CAIRN_TRY(document.integer("snapshot_version"));
+    state.timestamp_version = CAIRN_TRY(document.integer("timestamp_version"));
+    return state;
+  };
+  TrustState state = CAIRN_TRY(read_state().with_context(state_file.string()));
   state.root_document = CAIRN_TRY(read_file(directory_ / "root.json", 1 << 16));
   return std::optional<TrustState>(std::move(state));
 }

@@ -3,6 +3,8 @@
 
 #include "cairn/core/base64.h"
 #include "cairn/core/canonical_json.h"
+#include "cairn/core/file.h"
+#include "cairn/core/json_reader.h"
 
 #include <algorithm>
 #include <initializer_list>
@@ -14,19 +16,12 @@ namespace {
 
 // DSSE lets signers use either alphabet and requires verifiers to accept both; each alphabet is
 // still decoded strictly.
-Result<std::string> decode_either_alphabet(std::string_view text, std::string_view field) {
+Result<std::string> decode_either_alphabet(std::string_view text) {
   auto standard = base64_decode(text, Base64Alphabet::standard);
   if (standard.ok()) return standard;
   auto url_safe = base64_decode(text, Base64Alphabet::url_safe);
   if (url_safe.ok()) return url_safe;
-  return std::move(standard).error().with_context(fmt::format("envelope {}", field));
-}
-
-Result<std::string> string_field(const Json& object, const char* name, std::string_view where) {
-  auto it = object.find(name);
-  if (it == object.end()) return make_error(ErrorCode::malformed, "envelope {}has no \"{}\"", where, name);
-  if (!it->is_string()) return make_error(ErrorCode::malformed, "envelope {}\"{}\" is not a string", where, name);
-  return it->get<std::string>();
+  return std::move(standard).error();
 }
 
 // Appends to `ignored` the fields of `object` that are not among `known`, as "<prefix><name>".
@@ -52,30 +47,31 @@ std::string pae(std::string_view payload_type, std::string_view payload) {
   return fmt::format("DSSEv1 {} {} {} {}", payload_type.size(), payload_type, payload.size(), payload);
 }
 
-Result<Envelope> parse_envelope(std::string_view json) {
-  Json document = CAIRN_TRY(parse_json(json).with_context("envelope"));
-  if (!document.is_object()) return make_error(ErrorCode::malformed, "envelope: not a JSON object");
-  Envelope envelope;
-  list_ignored_fields(document, {"payload", "payloadType", "signatures"}, "", envelope.ignored_fields);
-  envelope.payload_type = CAIRN_TRY(string_field(document, "payloadType", ""));
-  std::string payload = CAIRN_TRY(string_field(document, "payload", ""));
-  envelope.payload = CAIRN_TRY(decode_either_alphabet(payload, "payload"));
-  auto signatures = document.find("signatures");
-  if (signatures == document.end() || !signatures->is_array()) {
-    return make_error(ErrorCode::malformed, "envelope \"signatures\" is missing or not an array");
-  }
-  for (std::size_t i = 0; i < signatures->size(); ++i) {
-    const Json& entry = (*signatures)[i];
-    std::string where = fmt::format("signatures[{}] ", i);
-    if (!entry.is_object()) return make_error(ErrorCode::malformed, "envelope {}is not an object", where);
-    list_ignored_fields(entry, {"keyid", "sig"}, fmt::format("signatures[{}].", i), envelope.ignored_fields);
-    EnvelopeSignature signature;
-    if (entry.contains("keyid")) signature.keyid = CAIRN_TRY(string_field(entry, "keyid", where));
-    std::string sig = CAIRN_TRY(string_field(entry, "sig", where));
-    signature.sig = CAIRN_TRY(decode_either_alphabet(sig, fmt::format("{}\"sig\"", where)));
-    envelope.signatures.push_back(std::move(signature));
-  }
-  return envelope;
+Result<Envelope> parse_envelope(std::string_view text) {
+  auto parsed = [&]() -> Result<Envelope> {
+    Json json = CAIRN_TRY(parse_json(text));
+    JsonReader document(json);
+    CAIRN_TRY(document.require_object());
+    Envelope envelope;
+    list_ignored_fields(json, {"payload", "payloadType", "signatures"}, "", envelope.ignored_fields);
+    envelope.payload_type = CAIRN_TRY(document.string("payloadType"));
+    JsonReader payload = CAIRN_TRY(document.at("payload"));
+    std::string payload_text = CAIRN_TRY(payload.as_string());
+    envelope.payload = CAIRN_TRY(decode_either_alphabet(payload_text).with_context(payload.where()));
+    JsonReader signatures = CAIRN_TRY(document.array("signatures"));
+    for (const JsonReader& entry : CAIRN_TRY(signatures.elements())) {
+      CAIRN_TRY(entry.require_object());
+      list_ignored_fields(entry.json(), {"keyid", "sig"}, entry.path() + ".", envelope.ignored_fields);
+      EnvelopeSignature signature;
+      signature.keyid = CAIRN_TRY(entry.string_or("keyid", ""));
+      JsonReader sig = CAIRN_TRY(entry.at("sig"));
+      std::string sig_text = CAIRN_TRY(sig.as_string());
+      signature.sig = CAIRN_TRY(decode_either_alphabet(sig_text).with_context(sig.where()));
+      envelope.signatures.push_back(std::move(signature));
+    }
+    return envelope;
+  };
+  return parsed().with_context("envelope");
 }
 
 Result<std::string> serialize_envelope(const Envelope& envelope) {
@@ -115,6 +111,39 @@ Result<void> add_signatures(Envelope& envelope, std::span<const Signer* const> s
   envelope.signatures.insert(envelope.signatures.end(), std::make_move_iterator(added.begin()),
                              std::make_move_iterator(added.end()));
   return {};
+}
+
+Result<Envelope> cosign_file(const std::filesystem::path& path, std::string_view payload, std::string_view payload_name,
+                             std::string_view payload_type, std::span<const Signer* const> signers,
+                             const std::filesystem::path& output, const FileLockOptions& lock_options) {
+  FileLockOptions options = lock_options;
+  options.create = false;
+  options.record_holder = false;
+  std::string activity = fmt::format("co-signing {}", path.string());
+  for (;;) {
+    FileLock lock = CAIRN_TRY(FileLock::acquire(path, activity, options));
+    // Another co-signer may have replaced the file while we waited: lock the new one instead.
+    if (!lock.still_at_path()) continue;
+    std::string text = CAIRN_TRY(read_file(path, max_envelope_file_size));
+    Envelope envelope = CAIRN_TRY(parse_envelope(text).with_context(path.string()));
+    if (!envelope.ignored_fields.empty()) {
+      return make_error(ErrorCode::unsupported,
+                        "{}: the envelope has a field Cairn does not keep (\"{}\"); rewriting it would drop it",
+                        path.string(), envelope.ignored_fields.front());
+    }
+    if (envelope.payload != payload) {
+      return make_error(ErrorCode::refused, "{}: the envelope's payload is not the content of {}", path.string(),
+                        payload_name);
+    }
+    if (!payload_type.empty() && envelope.payload_type != payload_type) {
+      return make_error(ErrorCode::refused, "{}: the envelope's payload type is '{}', not '{}'", path.string(),
+                        envelope.payload_type, payload_type);
+    }
+    CAIRN_TRY(add_signatures(envelope, signers).with_context(path.string()));
+    std::string written = CAIRN_TRY(serialize_envelope(envelope));
+    CAIRN_TRY(write_file_atomically(output.empty() ? path : output, written + "\n", 0644));
+    return envelope;
+  }
 }
 
 Result<Envelope> sign(std::string_view payload_type, std::string payload, std::span<const Signer* const> signers) {

@@ -4,6 +4,7 @@
 #include "cairn/core/canonical_json.h"
 #include "cairn/core/digest.h"
 #include "cairn/core/file.h"
+#include "cairn/core/json_reader.h"
 #include "cairn/core/time.h"
 #include "cairn/core/xdg.h"
 #include "gpgme_support.h"
@@ -155,30 +156,25 @@ Result<void> write_index(const fs::path& home, const std::vector<PinnedOpenPgpKe
 
 Result<std::vector<PinnedOpenPgpKey>> read_index(const fs::path& home) {
   std::string text = CAIRN_TRY(read_file(home / index_file_name, max_index_size));
-  Json index = CAIRN_TRY(parse_json(text));
-  auto bad = [&] {
-    return make_error(ErrorCode::malformed, "{}: not a Cairn key index", (home / index_file_name).string());
-  };
-  if (!index.is_object() || index.value("_type", "") != index_type || index.value("version", 0) != 1) return bad();
-  auto list = index.find("keys");
-  if (list == index.end() || !list->is_array() || list->empty()) return bad();
-  std::vector<PinnedOpenPgpKey> keys;
-  for (const auto& entry : *list) {
-    if (!entry.is_object() || !entry.contains("fingerprint") || !entry["fingerprint"].is_string()) return bad();
-    PinnedOpenPgpKey key;
-    key.fingerprint = entry["fingerprint"].get<std::string>();
-    for (const char* name : {"subkeys", "user_ids"}) {
-      auto values = entry.find(name);
-      if (values == entry.end() || !values->is_array()) return bad();
-      for (const auto& value : *values) {
-        if (!value.is_string()) return bad();
-        (std::string_view(name) == "subkeys" ? key.subkey_fingerprints : key.user_ids)
-            .push_back(value.get<std::string>());
-      }
+  auto parsed = [&]() -> Result<std::vector<PinnedOpenPgpKey>> {
+    Json json = CAIRN_TRY(parse_json(text));
+    JsonReader index(json);
+    std::string type = CAIRN_TRY(index.string("_type"));
+    std::int64_t version = CAIRN_TRY(index.integer("version"));
+    if (type != index_type || version != 1) return index.error("is not a Cairn key index of version 1");
+    std::vector<PinnedOpenPgpKey> keys;
+    JsonReader list = CAIRN_TRY(index.array("keys"));
+    for (const JsonReader& entry : CAIRN_TRY(list.elements())) {
+      PinnedOpenPgpKey key;
+      key.fingerprint = CAIRN_TRY(entry.string("fingerprint"));
+      key.subkey_fingerprints = CAIRN_TRY(entry.strings("subkeys"));
+      key.user_ids = CAIRN_TRY(entry.strings("user_ids"));
+      keys.push_back(std::move(key));
     }
-    keys.push_back(std::move(key));
-  }
-  return keys;
+    if (keys.empty()) return list.error("lists no key");
+    return keys;
+  };
+  return parsed().with_context((home / index_file_name).string());
 }
 
 // Imports `files` into the empty directory `home` and records what it holds.

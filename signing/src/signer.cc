@@ -50,24 +50,19 @@ Result<std::string> normalize_keyid(std::string_view text) {
   return hex;
 }
 
-nlohmann::json to_json(const Signature& signature) {
+Json to_json(const Signature& signature) {
   return {{"keyid", signature.keyid}, {"method", to_string(signature.method)}, {"sig", base64_encode(signature.bytes)}};
 }
 
-Result<Signature> signature_from_json(const nlohmann::json& value) {
-  if (!value.is_object()) return make_error(ErrorCode::malformed, "a signature must be a JSON object");
-  auto string_field = [&](const char* name) -> Result<std::string> {
-    auto it = value.find(name);
-    if (it == value.end()) return make_error(ErrorCode::malformed, "signature has no \"{}\"", name);
-    if (!it->is_string()) return make_error(ErrorCode::malformed, "signature \"{}\" is not a string", name);
-    return it->get<std::string>();
-  };
-  std::string keyid = CAIRN_TRY(string_field("keyid"));
-  std::string method_name = CAIRN_TRY(string_field("method"));
-  std::string sig = CAIRN_TRY(string_field("sig"));
-  std::string context = keyid.empty() ? std::string() : fmt::format("key {}: ", keyid);
-  SignatureMethod method = CAIRN_TRY(parse_signature_method(method_name).with_context(context + "\"method\""));
-  std::string bytes = CAIRN_TRY(base64_decode(sig).with_context(context + "\"sig\""));
+Result<Signature> signature_from_json(const JsonReader& value) {
+  std::string keyid = CAIRN_TRY(value.string("keyid"));
+  JsonReader method_field = CAIRN_TRY(value.at("method"));
+  std::string method_name = CAIRN_TRY(method_field.as_string());
+  JsonReader sig_field = CAIRN_TRY(value.at("sig"));
+  std::string sig = CAIRN_TRY(sig_field.as_string());
+  std::string key = keyid.empty() ? std::string() : fmt::format(" (key {})", keyid);
+  SignatureMethod method = CAIRN_TRY(parse_signature_method(method_name).with_context(method_field.where() + key));
+  std::string bytes = CAIRN_TRY(base64_decode(sig).with_context(sig_field.where() + key));
   if (!keyid.empty()) {
     keyid = CAIRN_TRY(normalize_keyid(keyid));
     if ((method == SignatureMethod::ed25519) != keyid.starts_with("sha256:")) {
@@ -77,11 +72,11 @@ Result<Signature> signature_from_json(const nlohmann::json& value) {
   return Signature{std::move(keyid), method, std::move(bytes)};
 }
 
-Result<std::vector<Signature>> signatures_from_json(const nlohmann::json& value) {
-  if (!value.is_array()) return make_error(ErrorCode::malformed, "\"signatures\" must be a JSON array");
+Result<std::vector<Signature>> signatures_from_json(const JsonReader& value) {
   std::vector<Signature> signatures;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    signatures.push_back(CAIRN_TRY(signature_from_json(value[i]).with_context(fmt::format("signatures[{}]", i))));
+  for (const JsonReader& element : CAIRN_TRY(value.elements())) {
+    Signature signature = CAIRN_TRY(signature_from_json(element));
+    signatures.push_back(std::move(signature));
   }
   return signatures;
 }

@@ -164,14 +164,14 @@ expect_failure "--append to a malformed envelope" "broken.json: envelope: " \
   "$cairn" sign --key robot.key --dsse --append broken.json data
 printf '{"payload":"aGk=","payloadType":"t"}' >unsigned.json
 expect_failure "--append to an envelope without a signature list" \
-  "unsigned.json: envelope \"signatures\" is missing or not an array" \
+  "unsigned.json: envelope: \"signatures\": missing" \
   "$cairn" sign --key robot.key --dsse --append unsigned.json data
 expect_failure "--append over another file (--append implies --dsse)" \
   "cosigned.json: the envelope's payload is not the content of other" \
   "$cairn" sign --key robot.key --append cosigned.json -o other.dsse.json other
 expect_eq "a refused --append writes nothing" "$(test -e other.dsse.json && echo written || echo nothing)" "nothing"
 expect_failure "--append with another --payload-type" \
-  "cosigned.json: the envelope's payload type is '$in_toto', not 'application/x-other' (--payload-type)" \
+  "cosigned.json: the envelope's payload type is '$in_toto', not 'application/x-other'" \
   "$cairn" sign --key robot.key --dsse --payload-type application/x-other --append cosigned.json data
 expect_failure "--append by a key that already signed" "cosigned.json: key $alice has already signed this envelope" \
   "$cairn" sign --key "$alice" --dsse --append cosigned.json data

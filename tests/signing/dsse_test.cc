@@ -9,6 +9,7 @@
 #include "cairn/signing/dsse.h"
 
 #include "cairn/core/base64.h"
+#include "cairn/core/file.h"
 #include "signing_test_support.h"
 
 #include <openssl/bn.h>
@@ -19,7 +20,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
+#include <thread>
 
 namespace cairn::signing {
 namespace {
@@ -334,13 +337,13 @@ TEST_F(DsseTest, RejectsNonBase64Fields) {
   auto payload = dsse::parse_envelope(R"({"payload":"not base64!","payloadType":"t","signatures":[]})");
   ASSERT_FALSE(payload.ok());
   EXPECT_EQ(payload.error().code(), ErrorCode::malformed);
-  EXPECT_NE(payload.error().message().find("envelope payload: not base64"), std::string::npos)
+  EXPECT_NE(payload.error().message().find("envelope: \"payload\": not base64"), std::string::npos)
       << payload.error().message();
 
   auto sig = dsse::parse_envelope(R"({"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"a b"}]})");
   ASSERT_FALSE(sig.ok());
   EXPECT_EQ(sig.error().code(), ErrorCode::malformed);
-  EXPECT_NE(sig.error().message().find("envelope signatures[0] \"sig\": not base64"), std::string::npos)
+  EXPECT_NE(sig.error().message().find("envelope: \"signatures[0].sig\": not base64"), std::string::npos)
       << sig.error().message();
 
   // Mixing the two alphabets in one field is neither.
@@ -419,6 +422,58 @@ TEST_F(DsseTest, CoSigningKeyAfterKeyGivesTheEnvelopeSigningAtOnceGives) {
   ASSERT_EQ(report.signers.size(), 2u);
   EXPECT_EQ(report.signers[0].keyid, maintainer.keyid());
   EXPECT_EQ(report.signers[1].keyid, robot.keyid());
+}
+
+TEST_F(DsseTest, CoSignersAtTheSameMomentAllLandInTheEnvelopeFile) {
+  // Each co-signer reads the file, adds its signature and writes it back. Without the lock around
+  // that, the last write wins and the others' signatures are lost.
+  std::vector<const Signer*> first = {&robot};
+  std::filesystem::path path = work.path() / "statement.dsse.json";
+  std::string text = dsse::serialize_envelope(dsse::sign(dsse::in_toto_payload_type, statement, first).value()).value();
+  ASSERT_TRUE(write_file_atomically(path, text + "\n").ok());
+
+  constexpr int co_signers = 8;
+  std::vector<Ed25519PrivateKey> keys;
+  for (int i = 0; i < co_signers; ++i) keys.push_back(Ed25519PrivateKey::generate().value());
+  std::atomic<int> ready = 0;
+  std::vector<std::string> failures(co_signers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < co_signers; ++i) {
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready.load() < co_signers) std::this_thread::yield();
+      std::vector<const Signer*> signer = {&keys[i]};
+      auto written = dsse::cosign_file(path, statement, "statement.json", dsse::in_toto_payload_type, signer);
+      if (!written.ok()) failures[i] = written.error().message();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& failure : failures) EXPECT_EQ(failure, "");
+
+  auto envelope = dsse::parse_envelope(read_file(path, 1 << 20).value()).value();
+  EXPECT_EQ(envelope.signatures.size(), std::size_t{co_signers + 1});
+  std::vector<PinnedKeyFile> pinned = {{"robot.pub", robot.public_key().to_pem()}};
+  for (int i = 0; i < co_signers; ++i) pinned.push_back({fmt::format("{}.pub", i), keys[i].public_key().to_pem()});
+  EXPECT_EQ(dsse::verify(envelope, trust(pinned).value(), co_signers + 1).value().signers.size(),
+            std::size_t{co_signers + 1});
+}
+
+TEST_F(DsseTest, CoSigningAFileRefusesAnotherPayloadOrTypeAndLeavesTheFileAlone) {
+  std::vector<const Signer*> first = {&robot};
+  std::filesystem::path path = work.path() / "statement.dsse.json";
+  std::string text = dsse::serialize_envelope(dsse::sign(dsse::in_toto_payload_type, statement, first).value()).value();
+  ASSERT_TRUE(write_file_atomically(path, text + "\n").ok());
+  auto other = Ed25519PrivateKey::generate().value();
+  std::vector<const Signer*> second = {&other};
+
+  auto wrong_payload = dsse::cosign_file(path, "something else", "other.json", "", second);
+  ASSERT_FALSE(wrong_payload.ok());
+  EXPECT_EQ(wrong_payload.error().message(),
+            fmt::format("{}: the envelope's payload is not the content of other.json", path.string()));
+  auto wrong_type = dsse::cosign_file(path, statement, "statement.json", "application/x-other", second);
+  ASSERT_FALSE(wrong_type.ok());
+  EXPECT_EQ(wrong_type.error().code(), ErrorCode::refused);
+  EXPECT_EQ(read_file(path, 1 << 20).value(), text + "\n");
 }
 
 TEST_F(DsseTest, AddsSignaturesAfterTheOthersWithoutCheckingOrChangingThem) {

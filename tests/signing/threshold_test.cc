@@ -19,28 +19,33 @@ using testing::write_bytes;
 
 // --- signature records and key ids ---------------------------------------------------------
 
+Result<Signature> record(const nlohmann::json& json) { return signature_from_json(JsonReader(json)); }
+Result<std::vector<Signature>> records(const nlohmann::json& json) {
+  return signatures_from_json(JsonReader(json, "signatures"));
+}
+
 TEST(SignatureRecord, RoundTripsThroughJson) {
   Signature signature{"sha256:" + std::string(64, 'a'), SignatureMethod::ed25519, std::string("\x00\x01\xff", 3)};
   nlohmann::json json = to_json(signature);
   EXPECT_EQ(json.dump(), R"({"keyid":"sha256:)" + std::string(64, 'a') + R"(","method":"ed25519","sig":"AAH/"})");
-  Signature parsed = signature_from_json(json).value();
+  Signature parsed = record(json).value();
   EXPECT_EQ(parsed.keyid, signature.keyid);
   EXPECT_EQ(parsed.method, signature.method);
   EXPECT_EQ(parsed.bytes, signature.bytes);
 }
 
 TEST(SignatureRecord, RejectsUnknownMethod) {
-  auto parsed = signatures_from_json(nlohmann::json::parse(R"([
+  auto parsed = records(nlohmann::json::parse(R"([
       {"keyid": "", "method": "ed25519", "sig": "AAAA"},
       {"keyid": "", "method": "x509", "sig": "AAAA"}])"));
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.error().code(), ErrorCode::refused);
   EXPECT_EQ(parsed.error().message(),
-            "signatures[1]: \"method\": unknown signature method 'x509' (expected openpgp or ed25519)");
+            "\"signatures[1].method\": unknown signature method 'x509' (expected openpgp or ed25519)");
 }
 
 TEST(SignatureRecord, RejectsNonBase64SigAndMissingOrMistypedFields) {
-  auto not_base64 = signature_from_json(nlohmann::json::parse(R"({"keyid":"","method":"openpgp","sig":"AA=A"})"));
+  auto not_base64 = record(nlohmann::json::parse(R"({"keyid":"","method":"openpgp","sig":"AA=A"})"));
   ASSERT_FALSE(not_base64.ok());
   EXPECT_EQ(not_base64.error().code(), ErrorCode::malformed);
   EXPECT_NE(not_base64.error().message().find("\"sig\": not base64"), std::string::npos)
@@ -48,14 +53,14 @@ TEST(SignatureRecord, RejectsNonBase64SigAndMissingOrMistypedFields) {
   for (std::string_view json :
        {R"({"method":"openpgp","sig":"AAAA"})", R"({"keyid":"","sig":"AAAA"})", R"({"keyid":"","method":"openpgp"})",
         R"({"keyid":1,"method":"openpgp","sig":"AAAA"})", R"("signature")"}) {
-    auto parsed = signature_from_json(nlohmann::json::parse(json));
+    auto parsed = record(nlohmann::json::parse(json));
     ASSERT_FALSE(parsed.ok()) << json;
     EXPECT_EQ(parsed.error().code(), ErrorCode::malformed) << json;
   }
   // An OpenPGP signature cannot carry an Ed25519 key id, nor the reverse.
   EXPECT_FALSE(
-      signature_from_json({{"keyid", "sha256:" + std::string(64, 'a')}, {"method", "openpgp"}, {"sig", "AAAA"}}).ok());
-  EXPECT_FALSE(signature_from_json({{"keyid", std::string(40, 'A')}, {"method", "ed25519"}, {"sig", "AAAA"}}).ok());
+      record({{"keyid", "sha256:" + std::string(64, 'a')}, {"method", "openpgp"}, {"sig", "AAAA"}}).ok());
+  EXPECT_FALSE(record({{"keyid", std::string(40, 'A')}, {"method", "ed25519"}, {"sig", "AAAA"}}).ok());
 }
 
 TEST(KeyId, NormalizesOpenPgpFingerprintsAndKeepsSha256Ids) {

@@ -11,12 +11,14 @@
 // keyid names (or, without a keyid, from the signature's size: 64 bytes is Ed25519).
 #pragma once
 
+#include "cairn/core/file_lock.h"
 #include "cairn/core/result.h"
 #include "cairn/signing/signer.h"
 #include "cairn/signing/threshold.h"
 #include "cairn/signing/trusted_keys.h"
 
 #include <cstddef>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
@@ -61,6 +63,19 @@ Result<std::string> serialize_envelope(const Envelope& envelope);
 // key id is already on a signature, in any spelling, or repeats among `signers`; on any error the
 // envelope is unchanged.
 Result<void> add_signatures(Envelope& envelope, std::span<const Signer* const> signers);
+// The largest envelope file read (an envelope carries its payload).
+inline constexpr std::size_t max_envelope_file_size = std::size_t{64} << 20;
+
+// Co-signs the envelope file at `path` as signers on different machines do, one after another:
+// reads it, checks that its payload is `payload` (named `payload_name` in errors) and, unless
+// `payload_type` is empty, that its type is `payload_type`; adds the signatures (add_signatures)
+// and writes it back atomically (to `output` instead, when given). Refuses an envelope with fields
+// Cairn does not keep, since rewriting would drop them. The read-modify-write holds an exclusive
+// lock on the file, so two co-signers at the same moment both land; the second waits up to
+// lock_options.wait for the first. Returns the envelope written.
+Result<Envelope> cosign_file(const std::filesystem::path& path, std::string_view payload, std::string_view payload_name,
+                             std::string_view payload_type, std::span<const Signer* const> signers,
+                             const std::filesystem::path& output = {}, const FileLockOptions& lock_options = {});
 // A new envelope for `payload`, signed by each of `signers` in order (see add_signatures).
 Result<Envelope> sign(std::string_view payload_type, std::string payload, std::span<const Signer* const> signers);
 

@@ -9,10 +9,9 @@
 //   - an Ed25519 key is named "sha256:<lower-case hex of SHA-256 of its 32 raw public bytes>".
 #pragma once
 
+#include "cairn/core/json_reader.h"
 #include "cairn/core/result.h"
 #include "cairn/signing/passphrase.h"
-
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <memory>
@@ -45,12 +44,12 @@ struct Signature {
 };
 
 // {"keyid": ..., "method": ..., "sig": "<standard base64>"}.
-nlohmann::json to_json(const Signature& signature);
+Json to_json(const Signature& signature);
 // Parses one signature object. A missing field, a field of the wrong type, a "sig" that is not
 // base64 (code malformed) or an unknown method (code refused) fails the whole object.
-Result<Signature> signature_from_json(const nlohmann::json& value);
-// Parses a "signatures" array; an error names the entry ("signatures[2]: ...").
-Result<std::vector<Signature>> signatures_from_json(const nlohmann::json& value);
+Result<Signature> signature_from_json(const JsonReader& value);
+// Parses a "signatures" array; an error names the entry ("\"signatures[2].method\": ...").
+Result<std::vector<Signature>> signatures_from_json(const JsonReader& value);
 
 // A signature that verified: the pinned key that made it (the primary key for OpenPGP).
 struct VerifiedSignature {
