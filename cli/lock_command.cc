@@ -2,13 +2,11 @@
 // check a lock with --locked, or re-resolve with --update [LIB] and show what changed.
 #include "command.h"
 
-#include "cairn/core/file.h"
 #include "cairn/manifest/client.h"
 #include "cairn/manifest/library_description.h"
 #include "cairn/manifest/lock.h"
-#include "cairn/manifest/store.h"
+#include "cairn/manifest/sources.h"
 
-#include <cstdlib>
 #include <memory>
 
 namespace cairn::cli {
@@ -30,29 +28,6 @@ struct LockCommandOptions {
 
 void warn(const std::string& text) { std::fprintf(stderr, "cairn: warning: %s\n", text.c_str()); }
 
-// Checks every locked library's sources: in-repo ones (found under `sources`) by their tree,
-// the others by fetching their archive into the store.
-Result<void> check_sources(const Repository& repository, const VerifiedRepository& verified, const LockFile& lock,
-                           const std::string& sources) {
-  std::map<std::string, fs::path> in_repo;
-  if (!sources.empty()) {
-    for (const auto& directory : CAIRN_TRY(find_library_directories(sources))) {
-      LibraryDescription description = CAIRN_TRY(read_library_description(directory));
-      in_repo[description.name] = directory;
-    }
-  }
-  for (const auto& [name, locked] : lock.libraries) {
-    const VerifiedLibrary* library = verified.find(name, locked.version);
-    if (library == nullptr) continue;  // check_lock already refused this
-    if (auto it = in_repo.find(name); it != in_repo.end()) {
-      CAIRN_TRY(verify_library_tree(it->second, library->entry));
-    } else if (library->entry.archive) {
-      CAIRN_TRY(fetch_library(repository, library->entry));
-    }
-  }
-  return {};
-}
-
 nlohmann::json changes_json(const std::vector<LockChange>& changes) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& change : changes) {
@@ -62,27 +37,16 @@ nlohmann::json changes_json(const std::vector<LockChange>& changes) {
 }
 
 Result<void> run_lock(const Invocation& invocation, const LockCommandOptions& options) {
-  std::string location = options.manifest;
-  if (location.empty()) {
-    if (const char* variable = std::getenv("CAIRN_MANIFEST"); variable != nullptr) location = variable;
-  }
-  if (location.empty()) {
-    return make_error(ErrorCode::invalid_argument,
-                      "no manifest: pass --manifest REPO|URL or set CAIRN_MANIFEST (`cairn manifest dev` makes one)");
-  }
   UnikernelDescription app = CAIRN_TRY(read_unikernel_description(options.directory));
-  Repository repository = CAIRN_TRY(Repository::open(location));
-  std::optional<std::string> root;
-  if (!options.root.empty()) root = CAIRN_TRY(read_file(options.root, max_root_size));
-  VerifyOptions verify;
-  verify.lock.on_wait = print_notice;
-  VerifiedRepository verified = CAIRN_TRY(update_repository(repository, root, verify));
+  ManifestRequest request{options.manifest, options.root, {}};
+  request.verify.lock.on_wait = print_notice;
+  auto [repository, verified] = CAIRN_TRY(open_manifest(request));
   fs::path lock_path = fs::path(options.directory) / "cairn.lock";
 
   if (options.locked) {
     LockFile lock = CAIRN_TRY(read_lock(lock_path));
     std::vector<std::string> warnings = CAIRN_TRY(check_lock(lock, verified, app));
-    CAIRN_TRY(check_sources(repository, verified, lock, options.sources));
+    CAIRN_TRY(verify_sources(repository, verified, lock, options.sources));
     for (const auto& warning : warnings) warn(warning);
     if (invocation.json) {
       print_json({{"lock", lock_path.string()}, {"matches", true}, {"warnings", warnings}});
@@ -101,7 +65,7 @@ Result<void> run_lock(const Invocation& invocation, const LockCommandOptions& op
   lock_options.update_all = updating && options.update.empty();
   lock_options.update = options.update;
   LockOutcome outcome = CAIRN_TRY(lock_dependencies(verified, app, lock_options));
-  CAIRN_TRY(check_sources(repository, verified, outcome.lock, options.sources));
+  CAIRN_TRY(verify_sources(repository, verified, outcome.lock, options.sources));
   CAIRN_TRY(write_lock(lock_path, outcome.lock));
   std::vector<LockChange> changes = diff_locks(previous.value_or(LockFile{}), outcome.lock);
   for (const auto& warning : outcome.warnings) warn(warning);

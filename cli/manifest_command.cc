@@ -2,16 +2,11 @@
 // library manifest repository (formats in manifest/README.md).
 #include "command.h"
 
-#include "cairn/core/file.h"
 #include "cairn/manifest/client.h"
 #include "cairn/manifest/development.h"
-#include "cairn/manifest/library_description.h"
 #include "cairn/manifest/publish.h"
-#include "cairn/manifest/semver.h"
-#include "cairn/reproducibility/archive.h"
 #include "cairn/signing/signer.h"
 
-#include <cstdlib>
 #include <memory>
 
 namespace cairn::cli {
@@ -30,7 +25,7 @@ struct InitOptions {
   std::int64_t expires_days = 365;
 };
 
-struct ReleaseOptions {
+struct ReleaseCommandOptions {
   std::string library;
   std::string repository = ".";
   std::int64_t expires_days = 365;
@@ -38,7 +33,7 @@ struct ReleaseOptions {
   std::string yank;
 };
 
-struct SignOptions {
+struct SignCommandOptions {
   std::string key;
   std::string passphrase_file;
   std::vector<std::string> files;
@@ -67,88 +62,33 @@ std::int64_t now() {
   return system_clock()();
 }
 
-// The key id and material of each key file, added to `root`; returns the ids.
-Result<std::vector<std::string>> add_keys(RootMetadata& root, const std::vector<std::string>& files) {
-  std::vector<std::string> keyids;
-  for (const auto& file : files) {
-    std::string content = CAIRN_TRY(read_file(file, 1 << 20));
-    auto [keyid, material] = CAIRN_TRY(key_from_public_file(content, file));
-    root.keys[keyid] = material;
-    if (std::find(keyids.begin(), keyids.end(), keyid) == keyids.end()) keyids.push_back(keyid);
-  }
-  return keyids;
-}
-
 Result<void> run_init(const Invocation& invocation, const InitOptions& options) {
-  if (options.root_keys.empty()) return make_error(ErrorCode::invalid_argument, "give at least one --root-key");
-  RootMetadata root;
-  root.version = 1;
-  root.expires = now() + options.expires_days * day;
-  std::vector<std::string> root_ids = CAIRN_TRY(add_keys(root, options.root_keys));
-  if (options.threshold < 1 || options.threshold > root_ids.size()) {
-    return make_error(ErrorCode::invalid_argument, "--threshold {} must be between 1 and the {} root keys",
-                      options.threshold, root_ids.size());
-  }
-  root.root = {root_ids, options.threshold};
-  auto role_of = [&](const std::vector<std::string>& files) -> Result<Role> {
-    if (files.empty()) return Role{root_ids, options.threshold};
-    std::vector<std::string> ids = CAIRN_TRY(add_keys(root, files));
-    return Role{ids, 1};
-  };
-  root.snapshot = CAIRN_TRY(role_of(options.snapshot_keys));
-  root.timestamp = CAIRN_TRY(role_of(options.timestamp_keys));
-  root.maintainers["*"] = CAIRN_TRY(role_of(options.maintainer_keys));
-  fs::path out(options.out);
-  if (fs::exists(out / "root.json")) {
-    return make_error(ErrorCode::already_exists, "{}: already holds a root.json", out.string());
-  }
-  CAIRN_TRY(write_root(out, root, {}));
+  RootKeyFiles keys;
+  keys.root.assign(options.root_keys.begin(), options.root_keys.end());
+  keys.snapshot.assign(options.snapshot_keys.begin(), options.snapshot_keys.end());
+  keys.timestamp.assign(options.timestamp_keys.begin(), options.timestamp_keys.end());
+  keys.maintainers.assign(options.maintainer_keys.begin(), options.maintainer_keys.end());
+  keys.threshold = options.threshold;
+  keys.expires = now() + options.expires_days * day;
+  RootMetadata root = CAIRN_TRY(initialize_repository(options.out, keys));
   if (invocation.json) {
-    print_json({{"repository", out.string()}, {"root_keys", root_ids}, {"threshold", options.threshold}});
+    print_json({{"repository", options.out}, {"root_keys", root.root.keyids}, {"threshold", root.root.threshold}});
   } else {
     std::printf(
         "created %s/root.json (version 1, %zu of %zu root keys); sign it with `cairn manifest sign --key "
         "KEY %s/root.json`\n",
-        out.c_str(), options.threshold, root_ids.size(), out.c_str());
+        options.out.c_str(), root.root.threshold, root.root.keyids.size(), options.out.c_str());
   }
   return {};
 }
 
-// Copies the files of a library tree into `destination` (for its archive).
-Result<void> copy_tree(const fs::path& library, const std::vector<TreeEntry>& tree, const fs::path& destination) {
-  for (const auto& entry : tree) {
-    fs::path target = destination / entry.path;
-    std::error_code error;
-    fs::create_directories(target.parent_path(), error);
-    if (entry.mode == EntryMode::symlink) {
-      fs::create_symlink(entry.symlink_target, target, error);
-    } else {
-      fs::copy_file(library / entry.path, target, error);
-    }
-    if (error) return make_error(ErrorCode::io, "copy {}: {}", entry.path, error.message());
-  }
-  return {};
-}
-
-Result<void> run_release(const Invocation& invocation, const ReleaseOptions& options) {
+Result<void> run_release(const Invocation& invocation, const ReleaseCommandOptions& options) {
   fs::path repository(options.repository);
-  LibraryEntry entry = CAIRN_TRY(make_library_entry(options.library, now() + options.expires_days * day));
-  if (!options.yank.empty()) entry.yanked = options.yank;
-  if (options.archive) {
-    LibraryDescription description = CAIRN_TRY(read_library_description(options.library));
-    auto tree = CAIRN_TRY(library_tree(options.library, description));
-    TemporaryDirectory work = CAIRN_TRY(TemporaryDirectory::create());
-    CAIRN_TRY(copy_tree(options.library, tree, work.path() / "tree"));
-    std::string relative = fmt::format("archives/{}-{}.tar.gz", entry.name, entry.library_version);
-    std::error_code error;
-    fs::create_directories(repository / "archives", error);
-    Digest archived = CAIRN_TRY(reproducibility::create_archive(work.path() / "tree", repository / relative));
-    if (archived != entry.tree) return make_error(ErrorCode::internal, "archive tree differs from the entry's");
-    std::string bytes = CAIRN_TRY(read_file(repository / relative, std::size_t{4} << 30));
-    entry.archive = ArchiveRef{relative, Digest::sha256_of(bytes), bytes.size()};
-  }
-  SignedDocument document = CAIRN_TRY(make_document(to_json(entry)));
-  CAIRN_TRY(write_document(repository / entry.path(), document));
+  manifest::ReleaseOptions release;
+  release.expires = now() + options.expires_days * day;
+  release.archive = options.archive;
+  if (!options.yank.empty()) release.yanked = options.yank;
+  LibraryEntry entry = CAIRN_TRY(release_library(options.library, repository, release));
   if (invocation.json) {
     print_json({{"path", (repository / entry.path()).string()},
                 {"name", entry.name},
@@ -161,19 +101,11 @@ Result<void> run_release(const Invocation& invocation, const ReleaseOptions& opt
   return {};
 }
 
-Result<void> run_sign(const Invocation& invocation, const SignOptions& options) {
+Result<void> run_sign(const Invocation& invocation, const SignCommandOptions& options) {
   std::unique_ptr<signing::Signer> signer =
       CAIRN_TRY(signing::open_signer(options.key, {}, passphrase_source(options.passphrase_file)));
   for (const auto& file : options.files) {
-    SignedDocument document = CAIRN_TRY(read_document(file));
-    CAIRN_TRY(sign_document(document, *signer));
-    CAIRN_TRY(write_document(file, document));
-    if (document.type == "root" && fs::path(file).filename() == "root.json") {
-      // Keep the versioned copy that clients walk for rotations in step.
-      auto root = CAIRN_TRY(root_from_json(document.signed_part).with_context(file));
-      CAIRN_TRY(
-          write_document(fs::path(file).parent_path() / "root" / fmt::format("{}.root.json", root.version), document));
-    }
+    SignedDocument document = CAIRN_TRY(sign_document_file(file, *signer));
     if (invocation.json) {
       print_json({{"file", file}, {"keyid", signer->keyid()}, {"signatures", document.signatures.size()}});
     } else {
@@ -212,12 +144,9 @@ nlohmann::json role_json(const Role& role) {
 }
 
 Result<void> run_verify(const Invocation& invocation, const VerifyCommandOptions& options) {
-  Repository repository = CAIRN_TRY(Repository::open(options.location));
-  std::optional<std::string> root;
-  if (!options.root.empty()) root = CAIRN_TRY(read_file(options.root, max_root_size));
-  VerifyOptions verify;
-  verify.lock.on_wait = print_notice;
-  VerifiedRepository verified = CAIRN_TRY(update_repository(repository, root, verify));
+  ManifestRequest request{options.location, options.root, {}};
+  request.verify.lock.on_wait = print_notice;
+  VerifiedRepository verified = CAIRN_TRY(open_manifest(request)).verified;
   const RootMetadata& trusted_root = verified.root;
   if (invocation.json) {
     nlohmann::json libraries = nlohmann::json::array();
@@ -320,7 +249,7 @@ void add_manifest_commands(CLI::App& app, Invocation& invocation) {
   init_command->add_option("--out", init->out, "Repository folder")->required();
   on_run(init_command, invocation, init, run_init);
 
-  auto release = std::make_shared<ReleaseOptions>();
+  auto release = std::make_shared<ReleaseCommandOptions>();
   CLI::App* release_command = manifest->add_subcommand(
       "release", "Write the unsigned entry of the library in LIBDIR (tree hash of library.json + sources)");
   release_command->add_option("LIBDIR", release->library, "Folder holding library.json")->required();
@@ -331,7 +260,7 @@ void add_manifest_commands(CLI::App& app, Invocation& invocation) {
   release_command->add_option("--yank", release->yank, "Mark this version yanked, with this reason");
   on_run(release_command, invocation, release, run_release);
 
-  auto sign = std::make_shared<SignOptions>();
+  auto sign = std::make_shared<SignCommandOptions>();
   CLI::App* sign_command = manifest->add_subcommand("sign", "Add a signature to manifest documents");
   sign_command->add_option("--key", sign->key, "Ed25519 private key file or OpenPGP key id")->required();
   add_passphrase_option(*sign_command, sign->passphrase_file);

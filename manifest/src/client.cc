@@ -1,7 +1,10 @@
 // The TUF-order update and verification of a manifest repository (see client.h).
 #include "cairn/manifest/client.h"
 
+#include "cairn/core/file.h"
+
 #include <algorithm>
+#include <cstdlib>
 
 namespace cairn::manifest {
 
@@ -62,8 +65,8 @@ const VerifiedLibrary* VerifiedRepository::find(std::string_view name, std::stri
   return nullptr;
 }
 
-Result<Digest> root_identity(std::string_view root_document) {
-  SignedDocument document = CAIRN_TRY(parse_signed_document(root_document, "root", "root.json"));
+Result<Digest> root_identity(std::string_view root_document, std::string_view name) {
+  SignedDocument document = CAIRN_TRY(parse_signed_document(root_document, "root", name));
   return Digest::sha256_of(document.canonical_signed);
 }
 
@@ -73,11 +76,14 @@ Result<VerifiedRepository> verify_repository(const Repository& repository, const
   result.state = trusted;
 
   // 1. The trusted root, then every newer root the repository offers.
-  SignedDocument trusted_document = CAIRN_TRY(parse_signed_document(trusted.root_document, "root", "trusted root"));
-  result.root = CAIRN_TRY(root_from_json(trusted_document.signed_part).with_context("trusted root"));
-  CAIRN_TRY(verify_role(trusted_document, result.root, result.root.root, "root", "trusted root"));
+  std::string trusted_name =
+      trusted.root_origin.empty() ? std::string("trusted root") : fmt::format("trusted root {}", trusted.root_origin);
+  SignedDocument trusted_document = CAIRN_TRY(parse_signed_document(trusted.root_document, "root", trusted_name));
+  result.identity = trusted.identity ? *trusted.identity : Digest::sha256_of(trusted_document.canonical_signed);
+  result.root = CAIRN_TRY(root_from_json(trusted_document.signed_part).with_context(trusted_name));
+  CAIRN_TRY(verify_role(trusted_document, result.root, result.root.root, "root", trusted_name));
   if (result.root.version < trusted.root_version) {
-    return make_error(ErrorCode::refused, "trusted root: version {} is lower than the trusted version {}",
+    return make_error(ErrorCode::refused, "{}: version {} is lower than the trusted version {}", trusted_name,
                       result.root.version, trusted.root_version);
   }
   result.state.root_version = result.root.version;
@@ -148,11 +154,16 @@ Result<VerifiedRepository> verify_repository(const Repository& repository, const
   return result;
 }
 
-Result<VerifiedRepository> update_repository(const Repository& repository, const std::optional<std::string>& pinned_root,
+Result<PinnedRoot> read_pinned_root(const std::filesystem::path& file) {
+  std::string document = CAIRN_TRY(read_file(file, max_root_size));
+  return PinnedRoot{std::move(document), file.string()};
+}
+
+Result<VerifiedRepository> update_repository(const Repository& repository, const std::optional<PinnedRoot>& pinned_root,
                                              const VerifyOptions& options) {
   std::optional<TrustStore> store;
   if (pinned_root) {
-    Digest identity = CAIRN_TRY(root_identity(*pinned_root).with_context("--root"));
+    Digest identity = CAIRN_TRY(root_identity(pinned_root->document, pinned_root->origin));
     store = CAIRN_TRY(TrustStore::open(identity));
   } else {
     store = CAIRN_TRY(TrustStore::for_location(repository.location()));
@@ -163,7 +174,9 @@ Result<VerifiedRepository> update_repository(const Repository& repository, const
   if (saved) {
     trusted = std::move(*saved);
   } else if (pinned_root) {
-    trusted.root_document = *pinned_root;
+    trusted.root_document = pinned_root->document;
+    trusted.root_origin = pinned_root->origin;
+    trusted.identity = store->identity();
   } else {
     return make_error(ErrorCode::not_found, "{}: no trusted state; pass --root ROOT.json", repository.location());
   }
@@ -171,6 +184,22 @@ Result<VerifiedRepository> update_repository(const Repository& repository, const
   CAIRN_TRY(store->save(verified.state, held));
   CAIRN_TRY(store->remember_location(repository.location()));
   return verified;
+}
+
+Result<OpenedManifest> open_manifest(const ManifestRequest& request) {
+  std::string location = request.location;
+  if (location.empty()) {
+    if (const char* variable = std::getenv("CAIRN_MANIFEST"); variable != nullptr) location = variable;
+  }
+  if (location.empty()) {
+    return make_error(ErrorCode::invalid_argument,
+                      "no manifest: pass --manifest REPO|URL or set CAIRN_MANIFEST (`cairn manifest dev` makes one)");
+  }
+  Repository repository = CAIRN_TRY(Repository::open(location));
+  std::optional<PinnedRoot> root;
+  if (!request.root_file.empty()) root = CAIRN_TRY(read_pinned_root(request.root_file));
+  VerifiedRepository verified = CAIRN_TRY(update_repository(repository, root, request.verify));
+  return OpenedManifest{std::move(repository), std::move(verified)};
 }
 
 }  // namespace cairn::manifest

@@ -112,13 +112,13 @@ Result<DevelopmentResult> publish_development_manifest(const DevelopmentOptions&
   result.changed = published.changed;
 
   // Pin it: builds from the development manifest then need no --root.
-  std::string root_document = CAIRN_TRY(read_file(result.repository / "root.json", max_root_size));
+  PinnedRoot root = CAIRN_TRY(read_pinned_root(result.repository / "root.json"));
   Repository repository = CAIRN_TRY(Repository::open(result.repository.string()));
   VerifyOptions verify;
   verify.clock = [now = options.now] { return now; };
   // A recreated manifest (a new key, or a root renewed near its expiry) has a new root, so a new
   // identity and trust state of its own: its versions starting again at 1 roll nothing back.
-  CAIRN_TRY(update_repository(repository, root_document, verify));
+  CAIRN_TRY(update_repository(repository, root, verify));
   return result;
 }
 

@@ -109,9 +109,7 @@ Result<LockOutcome> lock_dependencies(const VerifiedRepository& repository, cons
   }
   Resolution resolution = CAIRN_TRY(resolve_dependencies(index, request));
   LockOutcome outcome;
-  outcome.lock.repository = repository.state.root_document.empty()
-                                ? std::string()
-                                : CAIRN_TRY(root_identity(repository.state.root_document)).to_string();
+  outcome.lock.repository = repository.identity.to_string();
   outcome.lock.development = repository.root.development;
   outcome.lock.snapshot_version = repository.snapshot.version;
   outcome.lock.description_digest = app.digest;
@@ -147,7 +145,7 @@ Result<std::vector<std::string>> check_lock(const LockFile& lock, const Verified
     return refuse(fmt::format("{}'s unikernel.json changed (digest {}, locked {})", app.name, app.digest.to_string(),
                               lock.description_digest.to_string()));
   }
-  std::string identity = CAIRN_TRY(root_identity(repository.state.root_document)).to_string();
+  std::string identity = repository.identity.to_string();
   if (!lock.repository.empty() && lock.repository != identity) {
     return refuse(fmt::format("it was made against manifest {}, not {}", lock.repository, identity));
   }

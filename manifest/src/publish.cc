@@ -3,6 +3,8 @@
 
 #include "cairn/core/file.h"
 #include "cairn/core/json_reader.h"
+#include "cairn/manifest/library_description.h"
+#include "cairn/reproducibility/archive.h"
 
 #include <algorithm>
 
@@ -39,6 +41,101 @@ Result<void> write_root(const fs::path& repository, const RootMetadata& root,
   for (const auto* signer : signers) CAIRN_TRY(sign_document(document, *signer));
   CAIRN_TRY(write_document(repository / "root" / fmt::format("{}.root.json", root.version), document));
   return write_document(repository / "root.json", document);
+}
+
+namespace {
+
+// Reads each key file, adds its key to `root` and returns the ids, in order, without repeats.
+Result<std::vector<std::string>> add_keys(RootMetadata& root, const std::vector<fs::path>& files) {
+  std::vector<std::string> keyids;
+  for (const auto& file : files) {
+    std::string content = CAIRN_TRY(read_file(file, 1 << 20));
+    auto [keyid, material] = CAIRN_TRY(key_from_public_file(content, file.string()));
+    root.keys[keyid] = material;
+    if (std::find(keyids.begin(), keyids.end(), keyid) == keyids.end()) keyids.push_back(keyid);
+  }
+  return keyids;
+}
+
+// Copies the files of a library tree into `destination` (for its archive).
+Result<void> copy_tree(const fs::path& library, const std::vector<TreeEntry>& tree, const fs::path& destination) {
+  for (const auto& entry : tree) {
+    fs::path target = destination / entry.path;
+    std::error_code error;
+    fs::create_directories(target.parent_path(), error);
+    if (entry.mode == EntryMode::symlink) {
+      fs::create_symlink(entry.symlink_target, target, error);
+    } else {
+      fs::copy_file(library / entry.path, target, error);
+    }
+    if (error) return make_error(ErrorCode::io, "copy {}: {}", entry.path, error.message());
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<RootMetadata> initialize_repository(const fs::path& repository, const RootKeyFiles& keys) {
+  if (keys.root.empty()) return make_error(ErrorCode::invalid_argument, "a repository needs at least one root key");
+  std::error_code error;
+  if (fs::exists(repository / "root.json", error)) {
+    return make_error(ErrorCode::already_exists, "{}: already holds a root.json", repository.string());
+  }
+  RootMetadata root;
+  root.version = 1;
+  root.expires = keys.expires;
+  std::vector<std::string> root_ids = CAIRN_TRY(add_keys(root, keys.root));
+  if (keys.threshold < 1 || keys.threshold > root_ids.size()) {
+    return make_error(ErrorCode::invalid_argument, "threshold {} must be between 1 and the {} root keys",
+                      keys.threshold, root_ids.size());
+  }
+  root.root = {root_ids, keys.threshold};
+  auto role_of = [&](const std::vector<fs::path>& files) -> Result<Role> {
+    if (files.empty()) return root.root;
+    std::vector<std::string> ids = CAIRN_TRY(add_keys(root, files));
+    return Role{ids, 1};
+  };
+  root.snapshot = CAIRN_TRY(role_of(keys.snapshot));
+  root.timestamp = CAIRN_TRY(role_of(keys.timestamp));
+  root.maintainers["*"] = CAIRN_TRY(role_of(keys.maintainers));
+  CAIRN_TRY(write_root(repository, root, {}));
+  return root;
+}
+
+Result<SignedDocument> sign_document_file(const fs::path& path, const signing::Signer& signer) {
+  SignedDocument document = CAIRN_TRY(read_document(path));
+  CAIRN_TRY(sign_document(document, signer));
+  CAIRN_TRY(write_document(path, document));
+  if (document.type == "root" && path.filename() == "root.json") {
+    // Keep the versioned copy that clients walk for rotations in step.
+    RootMetadata root = CAIRN_TRY(root_from_json(document.signed_part).with_context(path.string()));
+    CAIRN_TRY(write_document(path.parent_path() / "root" / fmt::format("{}.root.json", root.version), document));
+  }
+  return document;
+}
+
+Result<LibraryEntry> release_library(const fs::path& library, const fs::path& repository,
+                                     const ReleaseOptions& options) {
+  LibraryEntry entry = CAIRN_TRY(make_library_entry(library, options.expires));
+  entry.yanked = options.yanked;
+  if (options.archive) {
+    LibraryDescription description = CAIRN_TRY(read_library_description(library));
+    std::vector<TreeEntry> tree = CAIRN_TRY(library_tree(library, description));
+    TemporaryDirectory work = CAIRN_TRY(TemporaryDirectory::create());
+    CAIRN_TRY(copy_tree(library, tree, work.path() / "tree"));
+    std::string relative = fmt::format("archives/{}-{}.tar.gz", entry.name, entry.library_version);
+    std::error_code error;
+    fs::create_directories(repository / "archives", error);
+    Digest archived = CAIRN_TRY(reproducibility::create_archive(work.path() / "tree", repository / relative));
+    if (archived != entry.tree) return make_error(ErrorCode::internal, "archive tree differs from the entry's");
+    Digest digest = CAIRN_TRY(digest_file(repository / relative));
+    std::uint64_t size = fs::file_size(repository / relative, error);
+    if (error) return make_error(ErrorCode::io, "{}: {}", (repository / relative).string(), error.message());
+    entry.archive = ArchiveRef{relative, digest, size};
+  }
+  SignedDocument document = CAIRN_TRY(make_document(to_json(entry)));
+  CAIRN_TRY(write_document(repository / entry.path(), document));
+  return entry;
 }
 
 Result<PublishResult> publish_snapshot(const fs::path& repository, const signing::Signer& snapshot_signer,

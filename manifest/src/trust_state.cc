@@ -74,6 +74,8 @@ Result<std::optional<TrustState>> TrustStore::load(const TrustStoreLock& held) c
   };
   TrustState state = CAIRN_TRY(read_state().with_context(state_file.string()));
   state.root_document = CAIRN_TRY(read_file(directory_ / "root.json", 1 << 16));
+  state.root_origin = (directory_ / "root.json").string();
+  state.identity = identity_;
   return std::optional<TrustState>(std::move(state));
 }
 

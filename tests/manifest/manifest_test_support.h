@@ -136,6 +136,9 @@ class TestRepository {
     return must(publish_snapshot(path(), *snapshot_key.signer, *timestamp_key.signer, options));
   }
 
+  // root.json version 1 as a user pins it with --root.
+  PinnedRoot pinned_root() const { return PinnedRoot{root_document, (path() / "root.json").string()}; }
+
   TrustState trusted() const {
     TrustState state;
     state.root_document = root_document;

@@ -70,7 +70,7 @@ TEST_F(OpenPgpRootTest, VerifiesEndToEndAndPinsTheRoot) {
   Repository repository = must(Repository::open(repo_.path().string()));
   VerifyOptions options;
   options.clock = fixed_clock();
-  Result<VerifiedRepository> pinned = update_repository(repository, repo_.root_document, options);
+  Result<VerifiedRepository> pinned = update_repository(repository, repo_.pinned_root(), options);
   ASSERT_TRUE(pinned.ok()) << pinned.error().message();
   Result<VerifiedRepository> again = update_repository(repository, std::nullopt, options);
   ASSERT_TRUE(again.ok()) << again.error().message();

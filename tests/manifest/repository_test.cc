@@ -160,7 +160,7 @@ TEST(TrustStore, PinsOnFirstUseAndRefusesToGoBackwards) {
   auto unpinned = update_repository(repository, std::nullopt, options);
   ASSERT_FALSE(unpinned.ok());
   EXPECT_NE(unpinned.error().message().find("pass --root"), std::string::npos);
-  ASSERT_TRUE(update_repository(repository, repo.root_document, options).ok());
+  ASSERT_TRUE(update_repository(repository, repo.pinned_root(), options).ok());
   // Later runs find the pinned root by location, and remember version 2.
   std::string old_timestamp = repo.read("timestamp.json");
   repo.publish();
@@ -171,6 +171,63 @@ TEST(TrustStore, PinsOnFirstUseAndRefusesToGoBackwards) {
   EXPECT_NE(rolled_back.error().message().find("lower than the trusted version 3"), std::string::npos)
       << rolled_back.error().message();
   EXPECT_TRUE(std::filesystem::exists(xdg.path() / "state/cairn/manifests"));
+}
+
+TEST(TrustStore, IdentityStaysTheFirstPinnedRootsAcrossARootRotation) {
+  // A lock records the repository's identity. After the root rotates, the repository is still the
+  // one the user pinned: its identity must not become the digest of the newest root.
+  PrivateXdg xdg;
+  TestRepository repo;
+  repo.add_library({"tcp", "1.0.0"});
+  repo.publish();
+  Repository repository = must(Repository::open(repo.path().string()));
+  VerifyOptions options;
+  options.clock = fixed_clock();
+  VerifiedRepository before = must(update_repository(repository, repo.pinned_root(), options));
+  EXPECT_EQ(before.identity, must(root_identity(repo.root_document)));
+  UnikernelDescription app;
+  app.name = "app";
+  app.requires_ = {{"tcp", "^1"}};
+  LockFile lock = must(lock_dependencies(before, app)).lock;
+
+  repo.root.version = 2;
+  repo.write_root();
+  repo.publish();
+  VerifiedRepository after = must(update_repository(repository, std::nullopt, options));
+  EXPECT_EQ(after.root.version, 2);
+  EXPECT_EQ(after.identity, before.identity);
+  EXPECT_TRUE(check_lock(lock, after, app).ok());
+}
+
+TEST(TrustStore, ErrorsAboutTheTrustedRootNameItsFile) {
+  PrivateXdg xdg;
+  TestRepository repo;
+  repo.publish();
+  Repository repository = must(Repository::open(repo.path().string()));
+  VerifyOptions options;
+  options.clock = fixed_clock();
+  // A signature that no longer verifies: its first base64 character changed.
+  auto damage = [](std::string text) {
+    std::size_t at = text.find("\"sig\":\"") + 7;
+    text[at] = text[at] == 'A' ? 'B' : 'A';
+    return text;
+  };
+  PinnedRoot damaged = repo.pinned_root();
+  damaged.document = damage(damaged.document);
+  auto refused = update_repository(repository, damaged, options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("trusted root " + damaged.origin), std::string::npos)
+      << refused.error().message();
+
+  // Once pinned, the trusted root is the store's copy, and errors name that file.
+  ASSERT_TRUE(update_repository(repository, repo.pinned_root(), options).ok());
+  std::filesystem::path stored = xdg.path() / "state/cairn/manifests" /
+                                 must(root_identity(repo.root_document)).hex() / "root.json";
+  must(write_file_atomically(stored, damage(must(read_file(stored, 1 << 20)))));
+  auto damaged_store = update_repository(repository, std::nullopt, options);
+  ASSERT_FALSE(damaged_store.ok());
+  EXPECT_NE(damaged_store.error().message().find("trusted root " + stored.string()), std::string::npos)
+      << damaged_store.error().message();
 }
 
 class LockTest : public ::testing::Test {

@@ -73,7 +73,7 @@ TEST(TrustStoreLock, UpdateRefusesWhileAnotherRunHoldsTheLock) {
   VerifyOptions options;
   options.clock = fixed_clock();
   options.lock.wait = 100ms;
-  auto updated = update_repository(repository, repo.root_document, options);
+  auto updated = update_repository(repository, repo.pinned_root(), options);
   expect_error(updated, ErrorCode::limit_exceeded, "another cairn is updating trust state");
   // Nothing was saved by the refused run.
   EXPECT_FALSE(std::filesystem::exists(xdg.path() / "state/cairn/manifests" / store.identity().hex() / "state.json"));
@@ -126,7 +126,7 @@ TEST(TrustStoreLock, ConcurrentUpdatesNeverGoBackwardsNorMixFiles) {
           // Half the threads climb, half descend, each from its own starting copy.
           int index = (thread % 2 == 0 ? step + thread : copies - 1 - step + thread) % copies;
           Repository repository = must(Repository::open(snapshots[static_cast<std::size_t>(index)].path().string()));
-          auto updated = update_repository(repository, repo.root_document, options);
+          auto updated = update_repository(repository, repo.pinned_root(), options);
           if (updated.ok()) {
             ++successes;
           } else if (updated.error().message().find("lower than the trusted version") == std::string::npos) {

@@ -26,6 +26,10 @@ namespace cairn::manifest {
 
 struct TrustState {
   std::string root_document;  // the bytes of the currently trusted root.json
+  std::string root_origin;    // where they came from, for messages: a --root file, or the store's root.json
+  // The repository's identity (see root_identity); unset: root_document is the first pinned root,
+  // so its own identity.
+  std::optional<Digest> identity;
   std::int64_t root_version = 0;
   std::int64_t snapshot_version = 0;   // 0: none accepted yet
   std::int64_t timestamp_version = 0;
@@ -57,8 +61,9 @@ class TrustStore {
   // options.wait while another process or thread holds it; then limit_exceeded: "another cairn is
   // updating trust state for sha256:… (lock …/lock held by process N)".
   Result<TrustStoreLock> lock(const FileLockOptions& options = {}) const;
-  // The saved state, or nullopt when this repository was never verified here. Reading needs the
-  // lock so that root.json and state.json come from the same save.
+  // The saved state (with this store's identity and its root.json as the origin), or nullopt
+  // when this repository was never verified here. Reading needs the lock so that root.json and
+  // state.json come from the same save.
   Result<std::optional<TrustState>> load(const TrustStoreLock& held) const;
   // Saves `state` atomically, refusing versions lower than the saved ones (refused).
   Result<void> save(const TrustState& state, const TrustStoreLock& held) const;
