@@ -2,6 +2,8 @@
 #include "cairn/manifest/semver.h"
 
 #include <charconv>
+#include <limits>
+#include <optional>
 
 namespace cairn::manifest {
 
@@ -85,6 +87,23 @@ Version make_version(std::uint64_t major, std::uint64_t minor, std::uint64_t pat
   return version;
 }
 
+constexpr std::uint64_t max_component = std::numeric_limits<std::uint64_t>::max();
+
+// The least version above every version that starts with the first `parts` components of `v`:
+// "1.2" -> 1.3.0, "0.0.3" -> 0.0.4. A component at 2^64-1 cannot go up, so the one before it
+// does ("1.18446744073709551615" -> 2.0.0: no version lies between). None when all of them are
+// at 2^64-1, as then no version is above them.
+std::optional<Version> next_after(const Version& v, int parts) {
+  std::uint64_t numbers[] = {v.major, v.minor, v.patch};
+  for (std::size_t i = static_cast<std::size_t>(parts); i-- > 0;) {
+    if (numbers[i] == max_component) continue;
+    ++numbers[i];
+    for (std::size_t later = i + 1; later < std::size(numbers); ++later) numbers[later] = 0;
+    return make_version(numbers[0], numbers[1], numbers[2]);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<Version> Version::parse(std::string_view text) {
@@ -166,42 +185,43 @@ Result<void> Constraint::parse_comparator(std::string_view text, Conjunction& ou
     return {};
   }
   if (op_text.empty()) op_text = "^";
-  // The exclusive upper bound of a partial version ("1.2" -> 1.3.0).
-  auto bump_last = [&] {
-    if (partial.parts == 1) return make_version(v.major + 1, 0, 0);
-    if (partial.parts == 2) return make_version(v.major, v.minor + 1, 0);
-    return make_version(v.major, v.minor, v.patch + 1);
+  // The exclusive upper bound `< next_after(v, parts)`; none when no version is past those.
+  auto push_upper_bound = [&](int parts) {
+    if (auto upper = next_after(v, parts)) out.push_back({Op::lt, *upper});
   };
   if (op_text == "^") {
-    Version upper;
-    if (v.major > 0 || partial.parts == 1) {
-      upper = make_version(v.major + 1, 0, 0);
-    } else if (v.minor > 0 || partial.parts == 2) {
-      upper = make_version(0, v.minor + 1, 0);
-    } else {
-      upper = make_version(0, 0, v.patch + 1);
-    }
+    // Keeps the components up to the first non-zero one written.
+    int fixed = v.major > 0 || partial.parts == 1 ? 1 : v.minor > 0 || partial.parts == 2 ? 2 : 3;
     out.push_back({Op::ge, v});
-    out.push_back({Op::lt, upper});
+    push_upper_bound(fixed);
   } else if (op_text == "~") {
-    Version upper = partial.parts == 1 ? make_version(v.major + 1, 0, 0) : make_version(v.major, v.minor + 1, 0);
     out.push_back({Op::ge, v});
-    out.push_back({Op::lt, upper});
+    push_upper_bound(partial.parts == 1 ? 1 : 2);
   } else if (op_text == "=") {
     if (partial.parts == 3) {
       out.push_back({Op::eq, v});
     } else {
       out.push_back({Op::ge, v});
-      out.push_back({Op::lt, bump_last()});
+      push_upper_bound(partial.parts);
     }
   } else if (op_text == ">") {
-    out.push_back(partial.parts == 3 ? Comparator{Op::gt, v} : Comparator{Op::ge, bump_last()});
+    if (partial.parts == 3) {
+      out.push_back({Op::gt, v});
+    } else if (auto next = next_after(v, partial.parts)) {
+      out.push_back({Op::ge, *next});
+    } else {  // nothing is above the largest version there can be, so this matches nothing
+      out.push_back({Op::gt, make_version(max_component, max_component, max_component)});
+    }
   } else if (op_text == ">=") {
     out.push_back({Op::ge, v});
   } else if (op_text == "<") {
     out.push_back({Op::lt, v});
   } else if (op_text == "<=") {
-    out.push_back(partial.parts == 3 ? Comparator{Op::le, v} : Comparator{Op::lt, bump_last()});
+    if (partial.parts == 3) {
+      out.push_back({Op::le, v});
+    } else {
+      push_upper_bound(partial.parts);
+    }
   }
   return {};
 }

@@ -5,7 +5,9 @@
 // a bare `V` (same as `^V`) or `*`. V may be partial ("1", "1.2"): `^1.2` is >=1.2.0 <2.0.0,
 // `^0.2.3` is >=0.2.3 <0.3.0, `^0.0.3` is =0.0.3, `~1.2.3` is >=1.2.3 <1.3.0, `=1.2` is
 // >=1.2.0 <1.3.0. A pre-release version satisfies a constraint only when one of its comparators
-// names a pre-release of the same major.minor.patch (so ^1 never picks 2.0.0-rc.1).
+// names a pre-release of the same major.minor.patch (so ^1 never picks 2.0.0-rc.1). Components
+// are 64-bit and bounds never wrap: ">1.18446744073709551615" is >=2.0.0, and
+// "^18446744073709551615.0.0" has no upper bound.
 #pragma once
 
 #include "cairn/core/result.h"
