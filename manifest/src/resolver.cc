@@ -1,13 +1,13 @@
 // PubGrub: unit propagation over incompatibilities, conflict resolution that derives new ones,
-// backjumping by decision level, newest-first decisions, and the derivation graph as a report.
+// backjumping by decision level and newest-first decisions. The derivation graph is put into
+// words by resolver_explanation.cc.
 #include "cairn/manifest/resolver.h"
 
+#include "resolver_explanation.h"
 #include "version_set.h"
 
 #include <algorithm>
-#include <cctype>
 #include <functional>
-#include <optional>
 #include <queue>
 
 namespace cairn::manifest {
@@ -26,21 +26,6 @@ const std::vector<PackageVersion>* PackageIndex::versions(const std::string& nam
 }
 
 namespace {
-
-// The app itself is package 0, with one version; deciding it is the first decision.
-constexpr int root_package = 0;
-
-// Why an incompatibility holds. Every kind but `derived` is a fact read from the index or the
-// request; `derived` ones were proven by conflict resolution from two others.
-enum class Cause { requirement, no_versions, unknown_library, yanked, derived };
-
-// A set of terms that cannot all be true at once.
-struct Incompatibility {
-  std::vector<Term> terms;
-  Cause cause;
-  int left = -1;  // for `derived`: the incompatibilities it was derived from
-  int right = -1;
-};
 
 // One step of the partial solution: a decision (cause < 0) or a term derived from an
 // incompatibility by unit propagation.
@@ -423,286 +408,12 @@ class Solver {
     assign(Term{package, true, VersionSet::only(packages_[package].universe, choice), nullptr}, -1);
   }
 
-  Error failure() {
+  Error failure() const {
+    std::vector<NamedLibrary> libraries;
+    libraries.reserve(packages_.size());
+    for (const PackageState& state : packages_) libraries.push_back({state.name, state.versions});
     return make_error(ErrorCode::refused, "cannot resolve the requirements of {}: {}", request_.root_name,
-                      report(failure_));
-  }
-
-  // --- The report: the derivation graph of the final incompatibility, in words. ---
-
-  std::string version_text(int package, std::size_t index) const {
-    return (*packages_[package].versions)[index].version.to_string();
-  }
-
-  // "1.0.0, 1.1.0 and 1.2.0", oldest first.
-  std::string list_versions(int package, const VersionSet& set, const char* last_joiner) const {
-    std::vector<std::string> items;
-    for (std::size_t i = set.universe(); i-- > 0;) {
-      if (set.contains(i)) items.push_back(version_text(package, i));
-    }
-    std::string text;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (i > 0) text += i + 1 == items.size() ? last_joiner : ", ";
-      text += items[i];
-    }
-    return text;
-  }
-
-  // A set no constraint names, as its runs of consecutive known versions: "1.0.0 to 1.3.0 or 3.0.0".
-  std::string ranges(int package, const VersionSet& set) const {
-    std::string text;
-    for (std::size_t i = set.universe(); i-- > 0;) {
-      if (!set.contains(i)) continue;
-      std::size_t newest = i;
-      while (newest > 0 && set.contains(newest - 1)) --newest;
-      if (!text.empty()) text += " or ";
-      text += newest == i ? version_text(package, i)
-                          : fmt::format("{} to {}", version_text(package, i), version_text(package, newest));
-      i = newest;
-    }
-    return text;
-  }
-
-  // "a", "a and b", "a, b and c" (or with `last` = " or ").
-  static std::string join(const std::vector<std::string>& items, const char* last) {
-    std::string text;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (i > 0) text += i + 1 == items.size() ? last : ", ";
-      text += items[i];
-    }
-    return text;
-  }
-
-  struct Phrase {
-    std::string text;
-    bool plural = false;
-  };
-
-  // A positive term as the subject of a sentence: "app", "a 1.0.0", "every version of b",
-  // "a 1.0.0 and 1.1.0", "a ^1".
-  Phrase subject(const Term& term) const {
-    const PackageState& state = packages_[term.package];
-    if (term.package == root_package) return {state.name};
-    std::size_t count = term.versions.count();
-    if (count == 1) return {fmt::format("{} {}", state.name, version_text(term.package, term.versions.first()))};
-    if (term.versions.full()) return {"every version of " + state.name};
-    if (count == 0) return {fmt::format("{} {}", state.name, term.text != nullptr ? *term.text : "(no version)")};
-    if (count <= 4)
-      return {fmt::format("{} {}", state.name, list_versions(term.package, term.versions, " and ")), true};
-    if (term.text != nullptr) return {fmt::format("{} {}", state.name, *term.text)};
-    return {fmt::format("{} {}", state.name, ranges(term.package, term.versions))};
-  }
-
-  // The versions a term names, as what something needs: "tcp ^2", "c 1.0.0 or 2.0.0".
-  std::string object(const Term& term) const {
-    const PackageState& state = packages_[term.package];
-    if (term.text != nullptr && *term.text != "*") return fmt::format("{} {}", state.name, *term.text);
-    if (term.package == root_package || term.versions.full()) return state.name;
-    std::size_t count = term.versions.count();
-    if (count <= 4) return fmt::format("{} {}", state.name, list_versions(term.package, term.versions, " or "));
-    return fmt::format("{} {}", state.name, ranges(term.package, term.versions));
-  }
-
-  std::string describe(int id) const {
-    const Incompatibility& incompatibility = incompatibilities_[id];
-    const auto& terms = incompatibility.terms;
-    switch (incompatibility.cause) {
-      case Cause::unknown_library:
-        return fmt::format("the manifest has no library '{}'", packages_[terms[0].package].name);
-      case Cause::no_versions: {
-        const Term& term = terms[0];
-        return fmt::format("no version of {} matches {} (available: {})", packages_[term.package].name,
-                           term.text != nullptr ? *term.text : ranges(term.package, term.versions),
-                           list_versions(term.package, VersionSet::all(term.versions.universe()), ", "));
-      }
-      case Cause::yanked: {
-        // "http 1.2.0 is yanked (reason)"; "http 1.0.0 (reason) and 1.1.0 (reason) are yanked".
-        const Term& term = terms[0];
-        std::vector<std::pair<std::string, std::string>> items;
-        for (std::size_t i = term.versions.universe(); i-- > 0;) {
-          if (!term.versions.contains(i)) continue;
-          const std::string& reason = (*packages_[term.package].versions)[i].yank_reason;
-          items.emplace_back(version_text(term.package, i), reason.empty() ? "no reason given" : reason);
-        }
-        const std::string& name = packages_[term.package].name;
-        if (items.size() == 1) return fmt::format("{} {} is yanked ({})", name, items[0].first, items[0].second);
-        std::string list;
-        for (std::size_t i = 0; i < items.size(); ++i) {
-          list += fmt::format("{}{} ({})",
-                              i == 0                  ? ""
-                              : i + 1 == items.size() ? " and "
-                                                      : ", ",
-                              items[i].first, items[i].second);
-        }
-        return fmt::format("{} {} are yanked", name, list);
-      }
-      case Cause::requirement:
-      case Cause::derived: break;
-    }
-    std::vector<const Term*> rest;
-    bool has_root = false;
-    for (const Term& term : terms) {
-      if (term.package == root_package && term.positive) {
-        has_root = true;
-      } else {
-        rest.push_back(&term);
-      }
-    }
-    if (rest.empty()) return "there is no solution";
-    if (rest.size() == 1) {
-      const Term& term = *rest[0];
-      if (!term.positive)
-        return fmt::format("{} needs {}", has_root ? request_.root_name : "the solution", object(term));
-      if (term.versions.full() && term.versions.count() > 1) {
-        return fmt::format("no version of {} can be chosen", packages_[term.package].name);
-      }
-      return subject(term).text + " cannot be chosen";
-    }
-    if (rest.size() == 2 && rest[0]->positive != rest[1]->positive) {
-      const Term& needer = rest[0]->positive ? *rest[0] : *rest[1];
-      const Term& needed = rest[0]->positive ? *rest[1] : *rest[0];
-      Phrase who = subject(needer);
-      return fmt::format("{} {} {}", who.text, who.plural ? "need" : "needs", object(needed));
-    }
-    if (rest.size() == 2 && rest[0]->positive) {
-      const Term& first = *rest[0];
-      if (first.versions.full() && first.versions.count() > 1) {
-        return fmt::format("no version of {} can be chosen together with {}", packages_[first.package].name,
-                           object(*rest[1]));
-      }
-      return fmt::format("{} cannot be chosen together with {}", subject(first).text, object(*rest[1]));
-    }
-    // More terms: the chosen ones need one of the others ("lib5 1.0.0, when chosen with lib6
-    // 2.0.0, needs lib4 ^1 or lib2 ^1").
-    std::vector<std::string> chosen, needed;
-    for (const Term* term : rest) {
-      if (term->positive) {
-        chosen.push_back(subject(*term).text);
-      } else {
-        needed.push_back(object(*term));
-      }
-    }
-    if (needed.empty()) return join(chosen, " and ") + " cannot all be chosen together";
-    if (chosen.empty())
-      return fmt::format("{} needs {}", has_root ? request_.root_name : "the solution", join(needed, " or "));
-    const Term& first = **std::find_if(rest.begin(), rest.end(), [](const Term* t) { return t->positive; });
-    Phrase who = subject(first);
-    std::string text = who.text;
-    if (chosen.size() > 1) {
-      chosen.erase(std::find(chosen.begin(), chosen.end(), who.text));
-      text += ", when chosen with " + join(chosen, " and ") + ",";
-    }
-    return fmt::format("{} {} {}", text, who.plural ? "need" : "needs", join(needed, " or "));
-  }
-
-  bool is_derived(int id) const { return incompatibilities_[id].cause == Cause::derived; }
-
-  std::optional<int> line_number(int id) const {
-    auto it = line_numbers_.find(id);
-    if (it == line_numbers_.end()) return std::nullopt;
-    return it->second;
-  }
-
-  void number_last_line(int id) {
-    int number = static_cast<int>(line_numbers_.size()) + 1;
-    line_numbers_[id] = number;
-    lines_.back() += fmt::format(" ({})", number);
-  }
-
-  // Writes the lines that prove `id`; one that other lines will refer to again gets a number.
-  void explain(int id) {
-    explain_derivation(id);
-    if (references_[id] > 1 && !line_number(id)) number_last_line(id);
-  }
-
-  void explain_derivation(int id) {
-    const Incompatibility& incompatibility = incompatibilities_[id];
-    int left = incompatibility.left, right = incompatibility.right;
-    if (!is_derived(left) && !is_derived(right)) {
-      lines_.push_back(fmt::format("Because {} and {}, {}.", describe(left), describe(right), describe(id)));
-      return;
-    }
-    if (is_derived(left) != is_derived(right)) {
-      explain_with_fact(is_derived(left) ? left : right, is_derived(left) ? right : left, id);
-      return;
-    }
-    auto left_line = line_number(left), right_line = line_number(right);
-    if (left_line && right_line) {
-      lines_.push_back(fmt::format("Because {} ({}) and {} ({}), {}.", describe(left), *left_line, describe(right),
-                                   *right_line, describe(id)));
-    } else if (left_line || right_line) {
-      int numbered = left_line ? left : right;
-      explain(left_line ? right : left);
-      lines_.push_back(
-          fmt::format("And because {} ({}), {}.", describe(numbered), *line_number(numbered), describe(id)));
-    } else if (follows_from_facts(left) || follows_from_facts(right)) {
-      // One of them takes a single line: write the other first, so that the two read together.
-      int single = follows_from_facts(right) ? right : left;
-      explain(single == right ? left : right);
-      explain(single);
-      lines_.push_back(fmt::format("Thus, {}.", describe(id)));
-    } else {
-      explain(left);
-      if (line_number(left)) {
-        explain_derivation(id);  // `left` is shared and now has its number
-        return;
-      }
-      number_last_line(left);
-      explain(right);
-      lines_.push_back(fmt::format("And because {} ({}), {}.", describe(left), *line_number(left), describe(id)));
-    }
-  }
-
-  // Whether derived incompatibility `id` was derived from two facts (its proof is one line).
-  bool follows_from_facts(int id) const {
-    return !is_derived(incompatibilities_[id].left) && !is_derived(incompatibilities_[id].right);
-  }
-
-  // `id` follows from the derived `derived` and the fact `fact`.
-  void explain_with_fact(int derived, int fact, int id) {
-    if (auto number = line_number(derived)) {
-      lines_.push_back(
-          fmt::format("Because {} ({}) and {}, {}.", describe(derived), *number, describe(fact), describe(id)));
-      return;
-    }
-    const Incompatibility& inner = incompatibilities_[derived];
-    // A chain of facts reads as one sentence per step, without restating `derived` itself.
-    if (references_[derived] <= 1 && is_derived(inner.left) != is_derived(inner.right)) {
-      int inner_derived = is_derived(inner.left) ? inner.left : inner.right;
-      int inner_fact = is_derived(inner.left) ? inner.right : inner.left;
-      explain(inner_derived);
-      lines_.push_back(fmt::format("And because {} and {}, {}.", describe(inner_fact), describe(fact), describe(id)));
-      return;
-    }
-    explain(derived);
-    lines_.push_back(fmt::format("And because {}, {}.", describe(fact), describe(id)));
-  }
-
-  std::string report(int id) {
-    if (!is_derived(id)) return describe(id);
-    references_.assign(incompatibilities_.size(), 0);
-    std::vector<bool> seen(incompatibilities_.size(), false);
-    std::vector<int> pending{id};
-    seen[id] = true;
-    while (!pending.empty()) {
-      int next = pending.back();
-      pending.pop_back();
-      if (!is_derived(next)) continue;
-      for (int cause : {incompatibilities_[next].left, incompatibilities_[next].right}) {
-        ++references_[cause];
-        if (!seen[cause]) {
-          seen[cause] = true;
-          pending.push_back(cause);
-        }
-      }
-    }
-    lines_.clear();
-    line_numbers_.clear();
-    explain(id);
-    std::string text;
-    for (const auto& line : lines_) text += (text.empty() ? "" : "\n") + line;
-    if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-    return text;
+                      explain_failure(incompatibilities_, libraries, failure_));
   }
 
   const PackageIndex& index_;
@@ -715,11 +426,7 @@ class Solver {
   int level_ = 0;
   std::vector<int> changed_;  // propagate's work list, kept to reuse its memory
   std::size_t steps_ = 0;
-  int failure_ = -1;
-  // Report state.
-  std::vector<int> references_;
-  std::unordered_map<int, int> line_numbers_;
-  std::vector<std::string> lines_;
+  int failure_ = -1;  // the incompatibility that says the app cannot be resolved
 };
 
 }  // namespace
