@@ -1,7 +1,5 @@
 // The manifest documents, the TUF-order verification on a well-formed repository, the trust state
-// kept between runs, lock files and the content-addressed store.
-#include "cairn/manifest/library_description.h"
-#include "cairn/manifest/lock.h"
+// kept between runs and the content-addressed store.
 #include "cairn/manifest/store.h"
 #include "cairn/reproducibility/archive.h"
 #include "../support/loopback_http_server.h"
@@ -230,75 +228,6 @@ TEST(TrustStore, ErrorsAboutTheTrustedRootNameItsFile) {
       << damaged_store.error().message();
 }
 
-class LockTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    repo_.add_library({"http", "1.3.0", {{"tcp", "^1"}}});
-    repo_.add_library({"tcp", "1.0.0"});
-    repo_.publish();
-    app_.name = "app";
-    app_.requires_ = {{"http", "^1"}};
-    app_.digest = Digest::sha256_of("app v1");
-  }
-  TestRepository repo_;
-  UnikernelDescription app_;
-};
-
-TEST_F(LockTest, LockedRefusesWhenTheDescriptionChanged) {
-  VerifiedRepository verified = repo_.verify().value();
-  LockFile lock = lock_dependencies(verified, app_).value().lock;
-  ASSERT_TRUE(check_lock(lock, verified, app_).ok());
-  app_.digest = Digest::sha256_of("app v2");
-  auto checked = check_lock(lock, verified, app_);
-  ASSERT_FALSE(checked.ok());
-  EXPECT_NE(checked.error().message().find("app's unikernel.json changed"), std::string::npos);
-}
-
-TEST_F(LockTest, LockedRefusesWhenAPinnedEntryChanged) {
-  LockFile lock = lock_dependencies(repo_.verify().value(), app_).value().lock;
-  repo_.add_library({"tcp", "1.0.0", {{"extra", "^1"}}});  // re-signed with other content
-  repo_.publish();
-  auto checked = check_lock(lock, repo_.verify().value(), app_);
-  ASSERT_FALSE(checked.ok());
-  EXPECT_NE(checked.error().message().find("tcp 1.0.0: its signed entry changed"), std::string::npos)
-      << checked.error().message();
-}
-
-TEST_F(LockTest, RoundTripsThroughItsFile) {
-  LockFile lock = lock_dependencies(repo_.verify().value(), app_).value().lock;
-  TemporaryDirectory directory = make_temporary_directory();
-  must(write_lock(directory.path() / "cairn.lock", lock));
-  LockFile read = must(read_lock(directory.path() / "cairn.lock"));
-  EXPECT_EQ(to_json(read), to_json(lock));
-}
-
-TEST_F(LockTest, UpdateShowsWhatChanged) {
-  LockFile before = lock_dependencies(repo_.verify().value(), app_).value().lock;
-  repo_.add_library({"http", "1.4.0", {{"tcp", "^1"}, {"dns", "^1"}}});
-  repo_.add_library({"dns", "1.0.0"});
-  repo_.publish();
-  VerifiedRepository verified = repo_.verify().value();
-  // Without --update the lock's versions are kept.
-  LockOptions keep;
-  keep.previous = &before;
-  EXPECT_TRUE(diff_locks(before, lock_dependencies(verified, app_, keep).value().lock).empty());
-  LockOptions update;
-  update.previous = &before;
-  update.update = {"http"};
-  LockFile after = lock_dependencies(verified, app_, update).value().lock;
-  std::vector<std::string> described;
-  for (const auto& change : diff_locks(before, after)) described.push_back(describe(change));
-  EXPECT_EQ(described, (std::vector<std::string>{"added dns 1.0.0", "upgraded http 1.3.0 -> 1.4.0"}));
-}
-
-TEST_F(LockTest, WarnsAboutAdvisoriesOnChosenVersions) {
-  repo_.add_library({"tcp", "1.0.0", {}, std::nullopt, {{"CAIRN-2026-7", "<1.1", "window overflow"}}});
-  repo_.publish();
-  LockOutcome outcome = lock_dependencies(repo_.verify().value(), app_).value();
-  ASSERT_EQ(outcome.warnings.size(), 1u);
-  EXPECT_EQ(outcome.warnings[0], "advisory CAIRN-2026-7 affects tcp 1.0.0: window overflow");
-}
-
 TEST(Store, FetchesChecksAndExtractsAnArchiveOnce) {
   PrivateXdg xdg;
   TemporaryDirectory work = make_temporary_directory();
@@ -323,16 +252,6 @@ TEST(Store, FetchesChecksAndExtractsAnArchiveOnce) {
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message().find("library 'lib' 1.0.0: archive digest"), std::string::npos)
       << refused.error().message();
-}
-
-TEST(LibraryDescription, GlobsMatchComponentsAndDoubleStars) {
-  EXPECT_TRUE(glob_matches("include/**/*.h", "include/a.h"));
-  EXPECT_TRUE(glob_matches("include/**/*.h", "include/x/y/a.h"));
-  EXPECT_FALSE(glob_matches("include/**/*.h", "include/a.cc"));
-  EXPECT_TRUE(glob_matches("runtime/**", "runtime/a/b.cc"));
-  EXPECT_FALSE(glob_matches("src/*.cc", "src/x/a.cc"));
-  EXPECT_TRUE(glob_matches("src/?.cc", "src/a.cc"));
-  EXPECT_FALSE(glob_matches("src/?.cc", "src/ab.cc"));
 }
 
 }  // namespace
