@@ -104,7 +104,7 @@ TEST(ReadLibraryDescription, RefusesFieldsOfTheWrongType) {
       {"depends", Json::array({"tcp"}), "\"depends\": must be an object"},
       {"depends", {{"tcp", 1}}, "\"depends.tcp\": must be a string"},
       {"sources", "src/*.c", "\"sources\": must be an array"},
-      {"sources", Json::array({"src/*.c", 7}), "\"sources\": must hold strings"},
+      {"sources", Json::array({"src/*.c", 7}), "\"sources[1]\": must be a string"},
       {"targets", Json::object(), "\"targets\": must be an array"},
   };
   for (const Case& bad : cases) {
@@ -152,7 +152,7 @@ TEST(ReadLibraryDescription, RefusesADocumentThatIsNotAnObject) {
   Folder library;
   library.write("library.json", "[\"net\", \"1.2.0\"]");
 
-  expect_error(read_library_description(library.path()), ErrorCode::malformed, "library.json: not a JSON object");
+  expect_error(read_library_description(library.path()), ErrorCode::malformed, "library.json: the document must be an object");
 }
 
 TEST(ReadLibraryDescription, RefusesTextThatIsNotJson) {

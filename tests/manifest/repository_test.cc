@@ -1,12 +1,14 @@
 // The manifest documents, the TUF-order verification on a well-formed repository, the trust state
 // kept between runs and the content-addressed store.
+#include "cairn/core/file.h"
+#include "cairn/manifest/lock.h"
 #include "cairn/manifest/store.h"
 #include "cairn/reproducibility/archive.h"
 #include "../support/loopback_http_server.h"
 #include "manifest_test_support.h"
 
 #include <gtest/gtest.h>
-#include "cairn/core/file.h"
+
 #include <chrono>
 
 namespace cairn::manifest {
