@@ -8,6 +8,7 @@
 #include "cairn/core/file.h"
 #include "cairn/core/time.h"
 #include "cairn/signing/ed25519.h"
+#include "cairn/signing/key_file.h"
 #include "cairn/signing/openpgp.h"
 
 #include <ctime>
@@ -16,8 +17,6 @@
 namespace cairn::cli {
 
 namespace {
-
-constexpr std::size_t max_key_file_size = 1 << 20;
 
 struct GenerateOptions {
   std::string openpgp_user_id;
@@ -38,13 +37,6 @@ struct ExportOptions {
   std::string output;
   std::string passphrase_file;
 };
-
-// Whether a key file holds an Ed25519 private key, plain or encrypted PKCS#8.
-bool is_private_key(const std::string& content) {
-  return content.find("-----BEGIN PRIVATE KEY-----") != std::string::npos ||
-         content.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string::npos;
-}
-
 
 void print_key(const Invocation& invocation, signing::SignatureMethod method, const std::string& keyid,
                const std::string& description, nlohmann::json details = nlohmann::json::object()) {
@@ -89,23 +81,15 @@ Result<void> run_generate(const Invocation& invocation, const GenerateOptions& o
 // Lists what each key file holds: a private or public Ed25519 key, or OpenPGP public keys.
 Result<void> list_files(const Invocation& invocation, const ListOptions& options) {
   for (const auto& path : options.files) {
-    std::string content = CAIRN_TRY(read_file(path, max_key_file_size));
-    if (is_private_key(content)) {
-      auto key = CAIRN_TRY(signing::Ed25519PrivateKey::load(path, passphrase_source(options.passphrase_file)));
-      print_key(invocation, signing::SignatureMethod::ed25519, key.keyid(), fmt::format("{} (private)", path),
-                {{"file", path}, {"private", true}});
-    } else if (content.find("-----BEGIN PGP") != std::string::npos ||
-               (!content.empty() && content.size() != signing::ed25519_public_key_size &&
-                (static_cast<unsigned char>(content.front()) & 0x80) != 0)) {
-      auto verifier = CAIRN_TRY(signing::OpenPgpVerifier::create({{path, content}}));
-      for (const auto& key : verifier.keys()) {
+    for (const auto& key : CAIRN_TRY(signing::read_key_file(path, passphrase_source(options.passphrase_file)))) {
+      if (key.method == signing::SignatureMethod::openpgp) {
         std::string user_id = key.user_ids.empty() ? "" : key.user_ids.front();
-        print_key(invocation, signing::SignatureMethod::openpgp, key.fingerprint, fmt::format("{} ({})", user_id, path),
-                  {{"file", path}, {"user_ids", key.user_ids}, {"subkeys", key.subkey_fingerprints}});
+        print_key(invocation, key.method, key.keyid, fmt::format("{} ({})", user_id, path),
+                  {{"file", path}, {"user_ids", key.user_ids}, {"subkeys", key.subkeys}});
+      } else {
+        print_key(invocation, key.method, key.keyid, key.is_private ? fmt::format("{} (private)", path) : path,
+                  {{"file", path}, {"private", key.is_private}});
       }
-    } else {
-      auto key = CAIRN_TRY(signing::Ed25519PublicKey::parse(content, path));
-      print_key(invocation, signing::SignatureMethod::ed25519, key.keyid(), path, {{"file", path}, {"private", false}});
     }
   }
   return {};
@@ -133,20 +117,8 @@ Result<void> run_list(const Invocation& invocation, const ListOptions& options) 
 }
 
 Result<void> run_export(const Invocation& invocation, const ExportOptions& options) {
-  std::string public_key;
-  std::error_code error;
-  if (std::filesystem::is_regular_file(options.id, error)) {
-    // An Ed25519 key file, private or public: its public part in PEM.
-    std::string content = CAIRN_TRY(read_file(options.id, max_key_file_size));
-    if (is_private_key(content)) {
-      auto key = CAIRN_TRY(signing::Ed25519PrivateKey::load(options.id, passphrase_source(options.passphrase_file)));
-      public_key = key.public_key().to_pem();
-    } else {
-      public_key = CAIRN_TRY(signing::Ed25519PublicKey::parse(content, options.id)).to_pem();
-    }
-  } else {
-    public_key = CAIRN_TRY(signing::export_openpgp_public_key(options.id));
-  }
+  std::string public_key =
+      CAIRN_TRY(signing::export_public_key(options.id, passphrase_source(options.passphrase_file)));
   if (!options.output.empty()) {
     CAIRN_TRY(write_file_atomically(options.output, public_key, 0644));
     if (invocation.json) print_json({{"id", options.id}, {"output", options.output}});

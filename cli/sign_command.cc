@@ -13,6 +13,7 @@
 
 #include "cairn/core/file.h"
 #include "cairn/signing/dsse.h"
+#include "cairn/signing/signature_file.h"
 #include "cairn/signing/signer.h"
 #include "cairn/signing/threshold.h"
 #include "cairn/signing/trusted_keys.h"
@@ -119,69 +120,18 @@ Result<void> run_sign(const Invocation& invocation, const SignOptions& options) 
   return {};
 }
 
-// A raw Ed25519 signature is 64 arbitrary bytes and may well begin with '{', so the file name
-// decides for those; OpenPGP signatures never begin with '{' (binary packets have the high bit
-// set, armored ones begin with "-----"), so for every other file a leading '{' means DSSE JSON.
-bool is_raw_ed25519(std::string_view path) { return path.ends_with(".ed25519.sig"); }
-
-bool is_envelope(std::string_view path, std::string_view content) {
-  if (is_raw_ed25519(path)) return false;
-  std::size_t start = content.find_first_not_of(" \t\r\n");
-  return start != std::string_view::npos && content[start] == '{';
-}
-
-// Verifies FILE against one DSSE envelope, whose payload must be FILE's content.
-Result<signing::ThresholdReport> verify_envelope(const VerifyOptions& options, const signing::TrustedKeys& keys,
-                                                 std::string_view content, std::string_view envelope_text) {
-  const std::string& path = options.signatures.front();
-  if (options.signatures.size() != 1) {
-    return make_error(ErrorCode::invalid_argument,
-                      "{}: a DSSE envelope is verified on its own, not with other signatures", path);
-  }
-  auto envelope = CAIRN_TRY(signing::dsse::parse_envelope(envelope_text).with_context(path));
-  if (envelope.payload != content) {
-    return make_error(ErrorCode::refused, "{}: the envelope's payload is not the content of {}", path, options.file);
-  }
-  std::vector<std::string> accepted;
-  if (!options.payload_type.empty()) accepted.push_back(options.payload_type);
-  return signing::dsse::verify(envelope, keys, options.threshold, accepted).with_context(path);
-}
-
 Result<void> run_verify(const Invocation& invocation, const VerifyOptions& options) {
   std::vector<std::filesystem::path> trusted(options.trust.begin(), options.trust.end());
   signing::TrustedKeys keys = CAIRN_TRY(signing::TrustedKeys::load(trusted));
   std::string content = CAIRN_TRY(read_file(options.file, max_signed_file_size));
-
-  std::vector<std::string> signature_files;
-  for (const auto& path : options.signatures)
-    signature_files.push_back(CAIRN_TRY(read_file(path, max_signature_file_size)));
-
-  signing::ThresholdReport report;
-  if (is_envelope(options.signatures.front(), signature_files.front())) {
-    report = CAIRN_TRY(verify_envelope(options, keys, content, signature_files.front()));
-  } else {
-    if (!options.payload_type.empty()) {
-      return make_error(ErrorCode::invalid_argument, "--payload-type only applies to DSSE envelopes");
-    }
-    std::vector<signing::SignatureCheck> checks;
-    for (std::size_t i = 0; i < options.signatures.size(); ++i) {
-      const std::string& path = options.signatures[i];
-      if (is_envelope(path, signature_files[i])) {
-        return make_error(ErrorCode::invalid_argument, "{}: a DSSE envelope is verified on its own", path);
-      }
-      signing::Signature signature;
-      signature.method = is_raw_ed25519(path) ? signing::SignatureMethod::ed25519 : signing::SignatureMethod::openpgp;
-      signature.bytes = std::move(signature_files[i]);
-      for (auto& check : keys.check(content, signature)) {
-        if (check.failure) check.failure = std::move(*check.failure).with_context(path);
-        checks.push_back(std::move(check));
-      }
-    }
-    // One signature against a threshold of one: its own error (malformed, refused) says it best.
-    if (options.threshold == 1 && checks.size() == 1 && !checks.front().good())
-      return std::move(*checks.front().failure);
-    report = CAIRN_TRY(signing::count_threshold(std::move(checks), keys, options.threshold));
+  std::vector<signing::SignatureFile> files;
+  for (const auto& path : options.signatures) {
+    std::string signature = CAIRN_TRY(read_file(path, max_signature_file_size));
+    files.push_back({path, std::move(signature)});
   }
+  signing::SignatureFilesReport verified = CAIRN_TRY(
+      signing::verify_signature_files(content, options.file, files, keys, options.threshold, options.payload_type));
+  const signing::ThresholdReport& report = verified.threshold;
 
   if (invocation.json) {
     nlohmann::json signers = nlohmann::json::array();
@@ -190,11 +140,21 @@ Result<void> run_verify(const Invocation& invocation, const VerifyOptions& optio
     }
     nlohmann::json not_counted = nlohmann::json::array();
     for (const auto& check : report.not_counted) not_counted.push_back(check.failure->message());
-    print_json(
-        {{"file", options.file}, {"threshold", options.threshold}, {"signers", signers}, {"not_counted", not_counted}});
+    nlohmann::json kinds = nlohmann::json::array();
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      kinds.push_back({{"file", files[i].name}, {"kind", signing::describe(verified.kinds[i])}});
+    }
+    print_json({{"file", options.file},
+                {"threshold", options.threshold},
+                {"signers", signers},
+                {"not_counted", not_counted},
+                {"signature_files", kinds}});
   } else {
     std::printf("good: %zu of %zu required key%s signed %s\n", report.signers.size(), options.threshold,
                 options.threshold == 1 ? "" : "s", options.file.c_str());
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      std::printf("  %s: %s\n", files[i].name.c_str(), std::string(signing::describe(verified.kinds[i])).c_str());
+    }
     for (const auto& signer : report.signers) {
       std::printf("  %s (%s)\n", signer.keyid.c_str(), std::string(signing::to_string(signer.method)).c_str());
     }
@@ -249,7 +209,7 @@ void add_sign_commands(CLI::App& app, Invocation& invocation) {
   verify->add_option("FILE", verify_options->file, "The signed file (for an envelope: its payload)")->required();
   verify
       ->add_option("SIGNATURE", verify_options->signatures,
-                   "Signature files: FILE.sig (OpenPGP), *.ed25519.sig (Ed25519), or one DSSE envelope")
+                   "Signature files, recognised by content: OpenPGP (binary or armored), 64 raw Ed25519 bytes, or one DSSE envelope")
       ->required();
   verify->callback([&invocation, verify_options] {
     invocation.action = [&invocation, verify_options] { return run_verify(invocation, *verify_options); };

@@ -110,6 +110,21 @@ printf 'signed payload 15\n' >brace
 expect_eq "this signature begins with '{'" "$(head -c 1 brace.ed25519.sig)" "{"
 expect_contains "a raw signature that begins with '{' verifies" \
   "$("$cairn" verify-signature --trust rfc8032.key.pub brace brace.ed25519.sig)" "good: 1 of 1"
+cp brace.ed25519.sig brace.sig
+expect_contains "and is taken for a raw Ed25519 signature under any name" \
+  "$("$cairn" verify-signature --trust rfc8032.key.pub brace brace.sig)" "brace.sig: a raw Ed25519 signature"
+
+# Signature files are recognised by content, whatever their names, and the output says how.
+openssl pkeyutl -sign -rawin -inkey robot.key -in data -out openssl-any-name.bin
+expect_contains "64 raw bytes from openssl under any name verify as Ed25519" \
+  "$("$cairn" verify-signature --trust robot.key.pub data openssl-any-name.bin)" \
+  "openssl-any-name.bin: a raw Ed25519 signature"
+cp data.sig gpg-any-name.bin
+expect_contains "a binary OpenPGP signature under any name verifies as OpenPGP" \
+  "$("$cairn" verify-signature --trust alice.asc data gpg-any-name.bin)" "gpg-any-name.bin: an OpenPGP signature"
+expect_failure "64 raw bytes with only an OpenPGP key pinned" \
+  "openssl-any-name.bin (a raw Ed25519 signature): " \
+  "$cairn" verify-signature --trust alice.asc data openssl-any-name.bin
 
 # --- thresholds and DSSE ---------------------------------------------------------------------
 expect_contains "two detached signatures meet a threshold of two" \
@@ -150,8 +165,8 @@ expect_contains "the co-signed envelope meets a threshold of two" \
   "$("$cairn" verify-signature --trust alice.asc,robot.key.pub --threshold 2 --payload-type "$in_toto" \
     data cosigned.json)" "good: 2 of 2 required keys signed data"
 expect_eq "it verifies as the envelope both keys signed at once" \
-  "$("$cairn" verify-signature --trust alice.asc,robot.key.pub --threshold 2 data cosigned.json)" \
-  "$("$cairn" verify-signature --trust alice.asc,robot.key.pub --threshold 2 data data.dsse.json)"
+  "$("$cairn" verify-signature --trust alice.asc,robot.key.pub --threshold 2 data cosigned.json | sed 1,2d)" \
+  "$("$cairn" verify-signature --trust alice.asc,robot.key.pub --threshold 2 data data.dsse.json | sed 1,2d)"
 # Only Alice's OpenPGP signature differs (it records when it was made); Ed25519 is deterministic.
 without_alice() { sed "s/{\"keyid\":\"$alice\",\"sig\":\"[^\"]*\"}/ALICE/" "$1"; }
 expect_eq "and is byte for byte that envelope, apart from Alice's signature" \
@@ -222,15 +237,15 @@ expect_contains "cairn signs with a key openssl encrypted" \
 
 # --- bad input ------------------------------------------------------------------------------
 printf 'garbage' >garbage.sig
-expect_failure "garbage signature" "not an OpenPGP detached signature" \
+expect_failure "garbage signature" "garbage.sig: not a signature: neither a DSSE envelope, an OpenPGP signature nor" \
   "$cairn" verify-signature --trust alice.asc data garbage.sig
 head -c 40 data.sig >truncated.sig
 expect_failure "truncated signature" "truncated or damaged" "$cairn" verify-signature --trust alice.asc data truncated.sig
 head -c 63 data.ed25519.sig >truncated.ed25519.sig
-expect_failure "truncated Ed25519 signature" "63 bytes, expected 64" \
+expect_failure "truncated Ed25519 signature" "truncated.ed25519.sig: not a signature: " \
   "$cairn" verify-signature --trust robot.key.pub data truncated.ed25519.sig
 printf 'x' >>data
-expect_failure "signature over other bytes" "cairn: refused: data.sig: $alice: bad signature" \
+expect_failure "signature over other bytes" "cairn: refused: data.sig (an OpenPGP signature): $alice: bad signature" \
   "$cairn" verify-signature --trust alice.asc data data.sig
 expect_failure "unpinned key" "unknown key" "$cairn" verify-signature --trust robot.key.pub data gpg.sig
 chmod 644 robot.key
