@@ -5,6 +5,7 @@
 #include "cairn/core/json_reader.h"
 #include "cairn/manifest/semver.h"
 
+#include <limits>
 #include <set>
 
 namespace cairn::manifest {
@@ -59,23 +60,35 @@ std::vector<std::string_view> components(std::string_view path) {
   return parts;
 }
 
-bool match_components(const std::vector<std::string_view>& glob, std::size_t gi,
-                      const std::vector<std::string_view>& path, std::size_t pi) {
-  if (gi == glob.size()) return pi == path.size();
-  if (glob[gi] == "**") {
-    for (std::size_t skip = pi; skip <= path.size(); ++skip) {
-      if (match_components(glob, gi + 1, path, skip)) return true;
+// Whether the components of `path` match those of `glob`, where "**" matches any run of zero or
+// more components. The classic wildcard algorithm, one component at a time: on a mismatch, only the
+// latest "**" takes one more component, since an earlier one could only repeat what the latest
+// tries. Time is O(glob × path) components, however many "**" the glob holds.
+bool match_components(const std::vector<std::string_view>& glob, const std::vector<std::string_view>& path) {
+  constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+  std::size_t g = 0, p = 0, star = none, resume = 0;
+  while (p < path.size()) {
+    if (g < glob.size() && glob[g] == "**") {
+      star = g++;
+      resume = p;
+    } else if (g < glob.size() && component_matches(glob[g], path[p])) {
+      ++g;
+      ++p;
+    } else if (star != none) {
+      g = star + 1;
+      p = ++resume;
+    } else {
+      return false;
     }
-    return false;
   }
-  if (pi == path.size()) return false;
-  return component_matches(glob[gi], path[pi]) && match_components(glob, gi + 1, path, pi + 1);
+  while (g < glob.size() && glob[g] == "**") ++g;
+  return g == glob.size();
 }
 
 }  // namespace
 
 bool glob_matches(std::string_view glob, std::string_view path) {
-  return match_components(components(glob), 0, components(path), 0);
+  return match_components(components(glob), components(path));
 }
 
 Result<LibraryDescription> read_library_description(const fs::path& library_directory) {
@@ -150,8 +163,8 @@ Result<LibraryEntry> make_library_entry(const fs::path& library_directory, std::
 
 Result<void> verify_library_tree(const fs::path& library_directory, const LibraryEntry& entry) {
   auto mismatch = [&](std::string_view file, std::string_view why) {
-    return make_error(ErrorCode::refused, "library '{}' {}: {} {} (in {})", entry.name, entry.library_version,
-                      file, why, library_directory.string());
+    return make_error(ErrorCode::refused, "library '{}' {}: {} {} (in {})", entry.name, entry.library_version, file,
+                      why, library_directory.string());
   };
   LibraryDescription description = CAIRN_TRY(read_library_description(library_directory));
   std::vector<TreeEntry> tree = CAIRN_TRY(library_tree(library_directory, description));

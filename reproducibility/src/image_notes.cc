@@ -36,7 +36,9 @@ std::string note_header(std::uint32_t descriptor_size, std::uint32_t type) {
 constexpr std::size_t manifest_padding = 4;
 static_assert((SOLO5_NOTE_HEADER_SIZE + manifest_padding) % alignof(mft) == 0);
 
-bool is_alphanumeric(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool is_alphanumeric(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 }  // namespace
 
@@ -52,7 +54,9 @@ std::string_view to_string(AbiTarget target) {
   return "unknown";
 }
 
-std::string_view to_string(DeviceType type) { return type == DeviceType::net ? "net" : "block"; }
+std::string_view to_string(DeviceType type) {
+  return type == DeviceType::net ? "net" : "block";
+}
 
 Result<Device> parse_device(std::string_view text) {
   std::size_t colon = text.find(':');
@@ -67,7 +71,8 @@ Result<Device> parse_device(std::string_view text) {
   } else if (kind == "block") {
     device.type = DeviceType::block;
   } else {
-    return make_error(ErrorCode::invalid_argument, "device '{}': unknown type '{}' (expected net or block)", text, kind);
+    return make_error(ErrorCode::invalid_argument, "device '{}': unknown type '{}' (expected net or block)", text,
+                      kind);
   }
   return device;
 }
@@ -246,14 +251,15 @@ Result<ImageNotes> read_image_notes(const std::filesystem::path& image) {
   bool have_manifest = false;
   ImageNotes notes;
   for (std::uint16_t i = 0; i < elf.e_phnum; ++i) {
-    auto program = CAIRN_TRY(file.read<Elf64_Phdr>(elf.e_phoff + std::uint64_t{i} * sizeof(Elf64_Phdr),
-                                                   "program header")
-                                 .with_context(image.string()));
+    auto program =
+        CAIRN_TRY(file.read<Elf64_Phdr>(elf.e_phoff + std::uint64_t{i} * sizeof(Elf64_Phdr), "program header")
+                      .with_context(image.string()));
     if (program.p_type != PT_NOTE || program.p_filesz < SOLO5_NOTE_HEADER_SIZE) continue;
     auto header = CAIRN_TRY(file.read<Elf64_Nhdr>(program.p_offset, "note header").with_context(image.string()));
     auto name = CAIRN_TRY(file.slice(program.p_offset + sizeof(Elf64_Nhdr), sizeof(SOLO5_NOTE_NAME), "note name")
                               .with_context(image.string()));
-    if (header.n_namesz != sizeof(SOLO5_NOTE_NAME) || name != std::string_view(SOLO5_NOTE_NAME, sizeof(SOLO5_NOTE_NAME))) {
+    if (header.n_namesz != sizeof(SOLO5_NOTE_NAME) ||
+        name != std::string_view(SOLO5_NOTE_NAME, sizeof(SOLO5_NOTE_NAME))) {
       continue;
     }
     if (header.n_descsz > program.p_filesz - SOLO5_NOTE_HEADER_SIZE) {
@@ -288,34 +294,41 @@ Result<ImageNotes> read_image_notes(const std::filesystem::path& image) {
                           manifest.entries, header.n_descsz);
       }
       for (std::uint32_t e = 0; e < manifest.entries; ++e) {
-        auto entry = CAIRN_TRY(file.read<mft_entry>(descriptor + manifest_padding + sizeof(mft) + e * sizeof(mft_entry),
-                                                    "manifest entry")
-                                   .with_context(image.string()));
-        if (entry.name[MFT_NAME_MAX] != '\0') {
+        // Field by field: the type is an untrusted 32-bit number, which must not be loaded as the
+        // mft_type_t enum before it is known to be one of its values.
+        std::uint64_t entry_offset = descriptor + manifest_padding + sizeof(mft) + e * sizeof(mft_entry);
+        std::string_view device_name =
+            CAIRN_TRY(file.slice(entry_offset + offsetof(mft_entry, name), MFT_NAME_SIZE, "manifest entry name")
+                          .with_context(image.string()));
+        auto type = CAIRN_TRY(file.read<std::uint32_t>(entry_offset + offsetof(mft_entry, type), "manifest entry type")
+                                  .with_context(image.string()));
+        if (device_name[MFT_NAME_MAX] != '\0') {
           return make_error(ErrorCode::malformed, "{}: manifest entry {} has an unterminated name", image.string(), e);
         }
+        device_name = device_name.substr(0, device_name.find('\0'));
         if (e == 0) {
-          if (entry.type != MFT_RESERVED_FIRST || entry.name[0] != '\0') {
+          if (type != MFT_RESERVED_FIRST || !device_name.empty()) {
             return make_error(ErrorCode::malformed, "{}: manifest entry 0 is not the reserved entry", image.string());
           }
           continue;
         }
         Device device;
-        device.name = entry.name;
-        if (entry.type == MFT_DEV_NET_BASIC) {
+        device.name = std::string(device_name);
+        if (type == MFT_DEV_NET_BASIC) {
           device.type = DeviceType::net;
-        } else if (entry.type == MFT_DEV_BLOCK_BASIC) {
+        } else if (type == MFT_DEV_BLOCK_BASIC) {
           device.type = DeviceType::block;
         } else {
           return make_error(ErrorCode::unsupported, "{}: manifest entry {} has unknown device type {}", image.string(),
-                            e, static_cast<std::uint32_t>(entry.type));
+                            e, type);
         }
         notes.devices.push_back(std::move(device));
       }
       have_manifest = true;
     }
   }
-  if (!have_abi) return make_error(ErrorCode::malformed, "{}: no Solo5 ABI note: not a unikernel image", image.string());
+  if (!have_abi)
+    return make_error(ErrorCode::malformed, "{}: no Solo5 ABI note: not a unikernel image", image.string());
   if (!have_manifest) return make_error(ErrorCode::malformed, "{}: no Solo5 manifest note", image.string());
   return notes;
 }

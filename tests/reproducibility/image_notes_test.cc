@@ -2,6 +2,7 @@
 // reading them back from images built by Cairn and by Solo5.
 #include "cairn/reproducibility/image_notes.h"
 
+#include "cairn/core/base64.h"
 #include "cairn/core/file.h"
 
 #include <gtest/gtest.h>
@@ -20,9 +21,15 @@ std::uint32_t word(const std::string& bytes, std::size_t offset) {
   return value;
 }
 
-fs::path repository_root() { return fs::path(CAIRN_TEST_DATA_DIR).parent_path().parent_path(); }
-fs::path solo5_tests() { return repository_root().parent_path() / "shared" / "peers" / "solo5" / "tests"; }
-fs::path built_image(const char* name) { return fs::path(CAIRN_BIN_DIR).parent_path() / "images" / name; }
+fs::path repository_root() {
+  return fs::path(CAIRN_TEST_DATA_DIR).parent_path().parent_path();
+}
+fs::path solo5_tests() {
+  return repository_root().parent_path() / "shared" / "peers" / "solo5" / "tests";
+}
+fs::path built_image(const char* name) {
+  return fs::path(CAIRN_BIN_DIR).parent_path() / "images" / name;
+}
 
 TEST(ImageNotes, AbiNoteIsSolo5sLayout) {
   std::string note = abi_note(AbiTarget::spt, spt_abi_version);
@@ -45,12 +52,12 @@ TEST(ImageNotes, ManifestNoteHasTheReservedEntryThenTheDevices) {
   EXPECT_EQ(word(*note, 24), 1u);               // version
   EXPECT_EQ(word(*note, 28), 3u);               // entries
   std::size_t first = 32;
-  EXPECT_EQ((*note)[first], '\0');                      // reserved entry: no name
-  EXPECT_EQ(word(*note, first + 68), 1u << 30);         // MFT_RESERVED_FIRST
+  EXPECT_EQ((*note)[first], '\0');               // reserved entry: no name
+  EXPECT_EQ(word(*note, first + 68), 1u << 30);  // MFT_RESERVED_FIRST
   EXPECT_STREQ(note->data() + first + 104, "service0");
-  EXPECT_EQ(word(*note, first + 104 + 68), 2u);         // MFT_DEV_NET_BASIC
+  EXPECT_EQ(word(*note, first + 104 + 68), 2u);  // MFT_DEV_NET_BASIC
   EXPECT_STREQ(note->data() + first + 208, "storage");
-  EXPECT_EQ(word(*note, first + 208 + 68), 1u);         // MFT_DEV_BLOCK_BASIC
+  EXPECT_EQ(word(*note, first + 208 + 68), 1u);  // MFT_DEV_BLOCK_BASIC
 }
 
 TEST(ImageNotes, RefusesBadDeviceDeclarations) {
@@ -103,7 +110,9 @@ TEST(ImageNotes, ObjectFileCarriesTheSameNoteBytes) {
   fs::path object = directory->path() / "notes.o";
   ASSERT_TRUE(write_notes_object(object, notes).ok());
   std::string bytes = *read_file(object, 1 << 20);
-  EXPECT_EQ(bytes.substr(0, 4), "\x7f" "ELF");
+  EXPECT_EQ(bytes.substr(0, 4),
+            "\x7f"
+            "ELF");
   EXPECT_NE(bytes.find(abi_note(AbiTarget::spt, 2)), std::string::npos);
   EXPECT_NE(bytes.find(*manifest_note(notes.devices)), std::string::npos);
   EXPECT_NE(bytes.find(std::string("/nonexistent/cairn/\0", 20)), std::string::npos);
@@ -117,8 +126,10 @@ TEST(ImageNotes, RefusesFilesThatAreNotImages) {
   Result<TemporaryDirectory> directory = TemporaryDirectory::create();
   ASSERT_TRUE(directory.ok());
   fs::path garbage = directory->path() / "garbage";
-  ASSERT_TRUE(write_file_atomically(garbage, "this is not an ELF file at all, not even close......"
-                                             "..............................................").ok());
+  ASSERT_TRUE(write_file_atomically(garbage,
+                                    "this is not an ELF file at all, not even close......"
+                                    "..............................................")
+                  .ok());
   EXPECT_EQ(read_image_notes(garbage).error().code(), ErrorCode::malformed);
 
   // A real image cut short: program headers or notes now lie past the end.
@@ -133,6 +144,24 @@ TEST(ImageNotes, RefusesFilesThatAreNotImages) {
   Result<ImageNotes> host = read_image_notes("/bin/true");
   ASSERT_FALSE(host.ok());
   EXPECT_NE(host.error().message().find("no Solo5 ABI note"), std::string::npos) << host.error().message();
+}
+
+TEST(ImageNotes, RefusesADeviceTypeOutsideTheEnumWithoutLoadingItAsOne) {
+  // 256 bytes whose only MFT entry has type 0x80000000: read into the mft_type_t enum, that value
+  // is undefined behaviour (UBSan: "load of value 2147483648, which is not a valid value").
+  std::string image = *base64_decode(
+      "f0VMRgIBAQAAAAAAAAAAAAIAPgABAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAEAAOAABAEAAAAAAAAQAAAAEAAAAeAAAAAAAAAAAAAAA"
+      "AAAAAAAAAAAAAAAAiAAAAAAAAACIAAAAAAAAAAgAAAAAAAAABgAAAHQAAABNRlQxU29sbzUAAAAAAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAAAA"
+      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+      "AAAAAA==");
+  ASSERT_EQ(image.size(), 256u);
+  Result<TemporaryDirectory> directory = TemporaryDirectory::create();
+  ASSERT_TRUE(directory.ok());
+  fs::path path = directory->path() / "odd-type.spt";
+  ASSERT_TRUE(write_file_atomically(path, image).ok());
+  Result<ImageNotes> notes = read_image_notes(path);
+  ASSERT_FALSE(notes.ok());
+  EXPECT_EQ(notes.error().message(), path.string() + ": manifest entry 0 is not the reserved entry");
 }
 
 }  // namespace
