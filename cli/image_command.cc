@@ -27,7 +27,10 @@ Result<void> run_notes(const NotesOptions& options) {
   if (options.target != "spt") {
     return make_error(ErrorCode::unsupported, "target '{}': this toolchain builds spt images", options.target);
   }
-  for (const std::string& text : options.devices) notes.devices.push_back(CAIRN_TRY(parse_device(text)));
+  for (const std::string& text : options.devices) {
+    Device device = CAIRN_TRY(parse_device(text));
+    notes.devices.push_back(std::move(device));
+  }
   return write_notes_object(options.output, notes);
 }
 

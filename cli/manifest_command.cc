@@ -119,8 +119,8 @@ Result<void> run_sign(const Invocation& invocation, const SignCommandOptions& op
 Result<void> run_snapshot(const Invocation& invocation, const SnapshotOptions& options) {
   const signing::PassphraseSource passphrase = passphrase_source(options.passphrase_file);
   std::unique_ptr<signing::Signer> snapshot_signer = CAIRN_TRY(signing::open_signer(options.key, {}, passphrase));
-  std::unique_ptr<signing::Signer> timestamp_signer =
-      options.timestamp_key.empty() ? nullptr : CAIRN_TRY(signing::open_signer(options.timestamp_key, {}, passphrase));
+  std::unique_ptr<signing::Signer> timestamp_signer;
+  if (!options.timestamp_key.empty()) timestamp_signer = CAIRN_TRY(signing::open_signer(options.timestamp_key, {}, passphrase));
   PublishOptions publish;
   publish.now = now();
   publish.snapshot_lifetime = options.snapshot_days * day;

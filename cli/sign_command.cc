@@ -62,7 +62,9 @@ Result<void> run_sign(const Invocation& invocation, const SignOptions& options) 
   }
   std::vector<std::unique_ptr<signing::Signer>> signers;
   for (const auto& key : options.keys) {
-    signers.push_back(CAIRN_TRY(signing::open_signer(key, {}, passphrase_source(options.passphrase_file))));
+    std::unique_ptr<signing::Signer> signer =
+        CAIRN_TRY(signing::open_signer(key, {}, passphrase_source(options.passphrase_file)));
+    signers.push_back(std::move(signer));
   }
   std::string content = CAIRN_TRY(read_file(options.file, max_signed_file_size));
 

@@ -125,7 +125,8 @@ Result<UnikernelDescription> read_unikernel_description(const fs::path& path) {
     description.version = CAIRN_TRY(document.string_or("version", ""));
     description.target = CAIRN_TRY(document.string_or("target", ""));
     description.requires_ = CAIRN_TRY(constraint_map(document, "requires"));
-    description.digest = Digest::sha256_of(CAIRN_TRY(canonical_json(json)));
+    std::string canonical = CAIRN_TRY(canonical_json(json));
+    description.digest = Digest::sha256_of(canonical);
     return description;
   }();
   return std::move(parsed).with_context(file.string());

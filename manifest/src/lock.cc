@@ -86,7 +86,8 @@ Result<PackageIndex> index_repository(const VerifiedRepository& repository) {
     PackageVersion version;
     version.version = CAIRN_TRY(Version::parse(entry.library_version).with_context(entry.path()));
     for (const auto& [name, text] : entry.depends) {
-      version.depends.emplace_back(name, CAIRN_TRY(Constraint::parse(text).with_context(entry.path())));
+      Constraint constraint = CAIRN_TRY(Constraint::parse(text).with_context(entry.path()));
+      version.depends.emplace_back(name, std::move(constraint));
     }
     version.yanked = entry.yanked.has_value();
     version.yank_reason = entry.yanked.value_or("");
@@ -100,7 +101,10 @@ Result<LockOutcome> lock_dependencies(const VerifiedRepository& repository, cons
   PackageIndex index = CAIRN_TRY(index_repository(repository));
   ResolveRequest request;
   request.root_name = app.name;
-  for (const auto& [name, text] : app.requires_) request.requirements.emplace_back(name, CAIRN_TRY(Constraint::parse(text)));
+  for (const auto& [name, text] : app.requires_) {
+    Constraint constraint = CAIRN_TRY(Constraint::parse(text));
+    request.requirements.emplace_back(name, std::move(constraint));
+  }
   if (options.previous != nullptr && !options.update_all) {
     for (const auto& [name, library] : options.previous->libraries) {
       if (std::find(options.update.begin(), options.update.end(), name) != options.update.end()) continue;

@@ -14,7 +14,8 @@ Result<fs::path> store_directory() { return CAIRN_TRY(cache_directory()) / "stor
 
 Result<fs::path> fetch_library(const Repository& repository, const LibraryEntry& entry, const fs::path& store) {
   auto fetched = [&]() -> Result<fs::path> {
-    fs::path root = store.empty() ? CAIRN_TRY(store_directory()) : store;
+    fs::path root = store;
+    if (root.empty()) root = CAIRN_TRY(store_directory());
     fs::path final_path = root / entry.tree.hex();
     std::error_code error;
     if (fs::is_directory(final_path, error)) {

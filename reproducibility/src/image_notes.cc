@@ -237,7 +237,8 @@ class ElfFile {
 
 Result<ImageNotes> read_image_notes(const std::filesystem::path& image) {
   constexpr std::size_t max_image_size = 256u << 20;
-  ElfFile file(CAIRN_TRY(read_file(image, max_image_size)));
+  std::string bytes = CAIRN_TRY(read_file(image, max_image_size));
+  ElfFile file(std::move(bytes));
   auto elf = CAIRN_TRY(file.read<Elf64_Ehdr>(0, "ELF header").with_context(image.string()));
   if (std::memcmp(elf.e_ident, ELFMAG, SELFMAG) != 0 || elf.e_ident[EI_CLASS] != ELFCLASS64 ||
       elf.e_ident[EI_DATA] != ELFDATA2LSB) {

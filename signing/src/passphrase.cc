@@ -72,7 +72,8 @@ void Passphrase::wipe() {
 
 Result<Passphrase> get_passphrase(const PassphraseSource& source, std::string_view key_name, bool confirm) {
   if (!source.file.empty()) {
-    Passphrase content(CAIRN_TRY(read_file(source.file, max_passphrase_file_size)));
+    std::string text_read = CAIRN_TRY(read_file(source.file, max_passphrase_file_size));
+    Passphrase content(std::move(text_read));
     std::string_view text = content.view();
     text = text.substr(0, text.find('\n'));
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);

@@ -32,7 +32,8 @@ Result<KeyFileKind> classify(const PinnedKeyFile& file) {
 Result<TrustedKeys> TrustedKeys::load(std::span<const std::filesystem::path> files, const TrustedKeysOptions& options) {
   std::vector<PinnedKeyFile> contents;
   for (const auto& path : files) {
-    contents.push_back({path.string(), CAIRN_TRY(read_file(path, max_key_file_size))});
+    std::string content = CAIRN_TRY(read_file(path, max_key_file_size));
+    contents.push_back({path.string(), std::move(content)});
   }
   return from_files(contents, options);
 }
@@ -47,7 +48,8 @@ Result<TrustedKeys> TrustedKeys::from_files(const std::vector<PinnedKeyFile>& fi
     if (kind == KeyFileKind::openpgp) {
       openpgp_files.push_back(file);
     } else {
-      keys.ed25519_.add(CAIRN_TRY(Ed25519PublicKey::parse(file.content, file.name)));
+      Ed25519PublicKey key = CAIRN_TRY(Ed25519PublicKey::parse(file.content, file.name));
+      keys.ed25519_.add(std::move(key));
     }
   }
   if (!openpgp_files.empty()) {

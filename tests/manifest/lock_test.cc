@@ -2,6 +2,7 @@
 // --locked, and compared for --update.
 #include "cairn/manifest/lock.h"
 
+#include "cairn/core/base64.h"
 #include "cairn/core/canonical_json.h"
 #include "cairn/core/file.h"
 #include "manifest_test_support.h"
@@ -342,6 +343,19 @@ TEST(LockFile, RefusesABadDigestNamingIt) {
                "\"libraries.tcp.tree\": digest 'sha256:abc'");
   expect_error(parse_changed([](Json& json) { json["libraries"]["tcp"]["entry"] = "tcp-entry"; }), ErrorCode::malformed,
                "\"libraries.tcp.entry\": digest 'tcp-entry' has no algorithm prefix");
+}
+
+TEST(LockFile, RefusesABadArchiveDigestWithoutLeakingWhatItReadBefore) {
+  // Issue 15's reproducer: the archive's url was read, then its digest failed to parse. Returning
+  // out of the braced ArchiveRef{...} initializer there leaked the url (31 bytes under ASan).
+  std::string text = must(base64_decode(
+      "eyJfdHlwZSI6ImxvY2siLCJzcGVjX3ZlcnNpb24iOiIxLjAuMCIsInJlcG9zaXRvcnkiOiIiLCJzbmFwc2hvdF92ZXJzaW9uIjoxLCJkZXNj"
+      "cmlwdGlvbl9kaWdlc3QiOiJzaGEyNTY6YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh"
+      "YWFhYWFhYSIsImxpYnJhcmllcyI6eyJhIjp7InZlcnNpb24iOiIxIiwidHJlZSI6InNoYTI1NjphYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh"
+      "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhIiwiZW50cnkiOiJzaGEyNTY6YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh"
+      "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYSIsInNpZ25lcnMiOltdLCJhcmNoaXZlIjp7InVybCI6Imh0dHBzOi8v"
+      "ZXhhbXBsZS5vcmcvYS0xLnRhci5neiIsImRpZ2VzdCI6IngiLCJzaXplIjoxfX19fQ=="));
+  expect_error(parse_lock(text), ErrorCode::malformed, "cairn.lock: \"libraries.a.archive.digest\": digest 'x'");
 }
 
 TEST(LockFile, ReadingNamesTheFile) {
