@@ -130,9 +130,10 @@ struct Delivered {
 };
 
 // Binds `port` and awaits datagrams for ever.
-sched::Task<void> receive_on(Stack& stack, uint16_t port, std::vector<Delivered>* delivered) {
+sched::Task<void> receive_on(Stack& stack, uint16_t port, std::vector<Delivered>* delivered,
+                             protocols::udp::Sockets::Options options = {}) {
   UdpSocket socket(stack);
-  if (!socket.bind(port).ok()) ADD_FAILURE() << "cannot bind port " << port;
+  if (!socket.bind(port, options).ok()) ADD_FAILURE() << "cannot bind port " << port;
   for (;;) {
     Datagram datagram = co_await socket.receive();
     delivered->push_back({datagram.from, datagram.destination, packets::bytes_of(datagram.payload), sched::now()});
@@ -333,6 +334,35 @@ TEST_F(NetStackTest, AcquiresTheDeviceNamedAndTakesItsMacAndMtu) {
     reassembled.insert(reassembled.end(), fragment->payload.begin(), fragment->payload.end());
   }
   EXPECT_EQ(reassembled, packets::udp_datagram(own, 4000, peer, 7, Bytes(1400, 0xab)));
+}
+
+TEST_F(NetStackTest, SendsAtMost1500BytePacketsOnADeviceWithALargerMtu) {
+  service_device().mtu = 9000;  // a jumbo-frame tap: Ethernet II still carries 1500 at most
+  ASSERT_TRUE(open(static_config()));
+  Status first = protocols::Error::bad_argument;
+  Status second = protocols::Error::bad_argument;
+  start_app(send_from(stack(), 4000, {peer, 7}, Bytes(1472, 1), &first));  // 20 + 8 + 1472 = 1500
+  start_app(send_from(stack(), 4001, {peer, 7}, Bytes(1473, 2), &second));
+  peer_sends(arp_reply_from_peer());
+  run_for(milliseconds(10));
+  EXPECT_TRUE(first.ok());
+  EXPECT_TRUE(second.ok());
+  std::vector<Bytes> frames = take_written();
+  ASSERT_EQ(frames.size(), 5u);  // announcement, ARP request, one packet, then two fragments
+  EXPECT_EQ(frames[2].size(), ethernet::header_size + 1500);
+  for (size_t i = 2; i < frames.size(); ++i) EXPECT_LE(frames[i].size(), ethernet::header_size + 1500);
+}
+
+TEST_F(NetStackTest, ReadsWholeFramesUpToTheMtuOfADeviceWithALargerOne) {
+  service_device().mtu = 9000;
+  ASSERT_TRUE(open(static_config()));
+  std::vector<Delivered> delivered;
+  start_app(receive_on(stack(), 7, &delivered, {1, 8000}));
+  Bytes payload(8000, 0x5a);  // one 8028-byte IPv4 packet, unfragmented
+  peer_sends(udp_from_peer(5000, 7, payload));
+  run_for(milliseconds(10));
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0].payload, payload);
 }
 
 TEST_F(NetStackTest, OpeningAMissingDeviceReturnsNull) {

@@ -25,7 +25,8 @@ Stack* Stack::open(const char* device_name, netstack::Config config) {
   config.mac = protocols::MacAddress::load(info.mac_address);
   config.mtu = static_cast<uint16_t>(info.mtu < 1500 ? info.mtu : 1500);
   config.random_seed = boot_seed(config.random_seed, info.mac_address);
-  return new Stack(device, config);
+  size_t frame_capacity = SOLO5_NET_HLEN + (info.mtu > 1500 ? info.mtu : 1500) + 32;
+  return new Stack(device, config, frame_capacity);
 }
 
 sched::Task<void> Stack::run() {
@@ -37,7 +38,7 @@ sched::Task<void> Stack::run() {
     size_t size = 0;
     // One frame at a time through the interface, its replies written before the next is read:
     // the output ring never fills on the echo path.
-    while (frames < frames_per_round && solo5_net_read(device_, frame_, sizeof frame_, &size) == SOLO5_R_OK) {
+    while (frames < frames_per_round && solo5_net_read(device_, frame_, frame_capacity_, &size) == SOLO5_R_OK) {
       interface_.input(ByteView(frame_, size), now);
       write_outputs();
       ++frames;

@@ -40,6 +40,7 @@ class Stack {
   // Acquires the net device `device_name` and builds its interface from `config`, whose MAC and
   // MTU are replaced by the device's. nullptr when the image has no such net device.
   static Stack* open(const char* device_name, netstack::Config config);
+  ~Stack() { delete[] frame_; }
 
   // The interface's task (spawn it once): reads frames, runs timers, writes replies, wakes the
   // tasks awaiting sockets and events. It never finishes.
@@ -78,7 +79,8 @@ class Stack {
  private:
   friend class UdpSocket;
 
-  Stack(solo5_handle_t device, const netstack::Config& config) : device_(device), interface_(config) {}
+  Stack(solo5_handle_t device, const netstack::Config& config, size_t frame_capacity)
+      : device_(device), interface_(config), frame_(new uint8_t[frame_capacity]), frame_capacity_(frame_capacity) {}
   void write_outputs();
   void collect_events();
   netstack::Event take_event();
@@ -95,7 +97,10 @@ class Stack {
   size_t event_count_ = 0;
   sched::Waiter* event_waiter_ = nullptr;
 
-  alignas(8) uint8_t frame_[SOLO5_NET_HLEN + 1500 + 32];  // one received frame
+  // One received frame. Solo5 reads into no less than the device's MTU plus the Ethernet header,
+  // and a jumbo-frame tap's MTU is above the 1500 bytes the interface sends.
+  uint8_t* frame_;
+  size_t frame_capacity_;
 };
 
 // A UDP socket of a Stack; closed when destroyed. One task at a time may await receive().
