@@ -21,7 +21,9 @@ void print_error(const Error& error, bool json) {
   std::fprintf(stderr, "cairn: %.*s: %s\n", static_cast<int>(kind.size()), kind.data(), error.message().c_str());
 }
 
-void print_notice(const std::string& text) { std::fprintf(stderr, "cairn: %s\n", text.c_str()); }
+void print_notice(const std::string& text) {
+  std::fprintf(stderr, "cairn: %s\n", text.c_str());
+}
 
 void add_passphrase_option(CLI::App& command, std::string& file) {
   command.add_option("--passphrase-file", file,

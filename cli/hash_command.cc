@@ -31,8 +31,8 @@ void add_hash_commands(CLI::App& app, Invocation& invocation) {
 
   // The options live as long as the callbacks that capture them, i.e. as long as the app.
   auto tree_options = std::make_shared<HashOptions>();
-  CLI::App* tree = hash->add_subcommand(
-      "tree", "Digest of a directory tree: paths, exec bits, symlink targets and contents only");
+  CLI::App* tree =
+      hash->add_subcommand("tree", "Digest of a directory tree: paths, exec bits, symlink targets and contents only");
   tree->add_option("DIR", tree_options->path, "Directory to hash")->required();
   tree->callback([&invocation, tree_options] {
     invocation.action = [&invocation, tree_options]() -> Result<void> {

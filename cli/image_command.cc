@@ -64,9 +64,8 @@ void add_image_commands(CLI::App& app, Invocation& invocation) {
   notes->add_option("--target", notes_options->target, "Platform target")->capture_default_str();
   notes->add_option("--device", notes_options->devices, "A device the image uses: net:NAME or block:NAME");
   notes->add_option("-o,--output", notes_options->output, "Object file to write")->required();
-  notes->callback([&invocation, notes_options] {
-    invocation.action = [notes_options] { return run_notes(*notes_options); };
-  });
+  notes->callback(
+      [&invocation, notes_options] { invocation.action = [notes_options] { return run_notes(*notes_options); }; });
 
   auto inspect_options = std::make_shared<InspectOptions>();
   CLI::App* inspect = image->add_subcommand("inspect", "Print an image's target, ABI version and devices");

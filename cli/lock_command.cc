@@ -26,12 +26,15 @@ struct LockCommandOptions {
   CLI::Option* update_option = nullptr;
 };
 
-void warn(const std::string& text) { std::fprintf(stderr, "cairn: warning: %s\n", text.c_str()); }
+void warn(const std::string& text) {
+  std::fprintf(stderr, "cairn: warning: %s\n", text.c_str());
+}
 
 nlohmann::json changes_json(const std::vector<LockChange>& changes) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& change : changes) {
-    list.push_back({{"name", change.name}, {"change", to_string(change.kind)}, {"from", change.from}, {"to", change.to}});
+    list.push_back(
+        {{"name", change.name}, {"change", to_string(change.kind)}, {"from", change.from}, {"to", change.to}});
   }
   return list;
 }

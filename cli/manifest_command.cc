@@ -120,7 +120,8 @@ Result<void> run_snapshot(const Invocation& invocation, const SnapshotOptions& o
   const signing::PassphraseSource passphrase = passphrase_source(options.passphrase_file);
   std::unique_ptr<signing::Signer> snapshot_signer = CAIRN_TRY(signing::open_signer(options.key, {}, passphrase));
   std::unique_ptr<signing::Signer> timestamp_signer;
-  if (!options.timestamp_key.empty()) timestamp_signer = CAIRN_TRY(signing::open_signer(options.timestamp_key, {}, passphrase));
+  if (!options.timestamp_key.empty())
+    timestamp_signer = CAIRN_TRY(signing::open_signer(options.timestamp_key, {}, passphrase));
   PublishOptions publish;
   publish.now = now();
   publish.snapshot_lifetime = options.snapshot_days * day;

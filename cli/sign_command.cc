@@ -76,7 +76,8 @@ Result<void> run_sign(const Invocation& invocation, const SignOptions& options) 
     pointers.reserve(signers.size());
     for (const auto& signer : signers) pointers.push_back(signer.get());
     if (options.append.empty()) {
-      signing::dsse::Envelope envelope = CAIRN_TRY(signing::dsse::sign(options.payload_type, std::move(content), pointers));
+      signing::dsse::Envelope envelope =
+          CAIRN_TRY(signing::dsse::sign(options.payload_type, std::move(content), pointers));
       if (output.empty()) output = options.file + ".dsse.json";
       written = CAIRN_TRY(signing::dsse::serialize_envelope(envelope)) + "\n";
       envelope_signatures = envelope.signatures.size();
@@ -211,7 +212,8 @@ void add_sign_commands(CLI::App& app, Invocation& invocation) {
   verify->add_option("FILE", verify_options->file, "The signed file (for an envelope: its payload)")->required();
   verify
       ->add_option("SIGNATURE", verify_options->signatures,
-                   "Signature files, recognised by content: OpenPGP (binary or armored), 64 raw Ed25519 bytes, or one DSSE envelope")
+                   "Signature files, recognised by content: OpenPGP (binary or armored), 64 raw Ed25519 bytes, or one "
+                   "DSSE envelope")
       ->required();
   verify->callback([&invocation, verify_options] {
     invocation.action = [&invocation, verify_options] { return run_verify(invocation, *verify_options); };

@@ -29,8 +29,8 @@ class StrictJsonBuilder : public nlohmann::json_sax<Json> {
     bool looks_integral = literal.find_first_of(".eE") == string_t::npos;
     return fail(ErrorCode::malformed,
                 looks_integral ? fmt::format("integer {} at {} does not fit in 64 bits", literal, value_location())
-                               : fmt::format("number {} at {} is not an integer (floats are not allowed)",
-                                             literal, value_location()));
+                               : fmt::format("number {} at {} is not an integer (floats are not allowed)", literal,
+                                             value_location()));
   }
   bool string(string_t& value) override { return add(Json(std::move(value))); }
   bool binary(binary_t&) override { return fail(ErrorCode::malformed, "binary values are not JSON"); }
@@ -84,7 +84,8 @@ class StrictJsonBuilder : public nlohmann::json_sax<Json> {
 
   bool open(Json empty_container) {
     if (stack_.size() >= max_json_depth) {
-      return fail(ErrorCode::limit_exceeded, fmt::format("nesting deeper than {} levels at {}", max_json_depth, value_location()));
+      return fail(ErrorCode::limit_exceeded,
+                  fmt::format("nesting deeper than {} levels at {}", max_json_depth, value_location()));
     }
     add(std::move(empty_container));
     stack_.push_back(Frame{last_added(), {}});
@@ -228,8 +229,7 @@ Result<void> append_canonical(std::string& out, const Json& value, std::string& 
       return {};
     }
     case Json::value_t::binary:
-    case Json::value_t::discarded:
-      break;
+    case Json::value_t::discarded: break;
   }
   return make_error(ErrorCode::invalid_argument, "value at {} has no JSON form", where.empty() ? "/" : where);
 }

@@ -5,8 +5,8 @@
 #include "cairn/core/unique_handle.h"
 
 #include <fcntl.h>
-#include <unistd.h>
 #include <openssl/evp.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -53,11 +53,13 @@ Result<Digest> Digest::parse(std::string_view text) {
   } else if (name == "sha512") {
     algorithm = DigestAlgorithm::sha512;
   } else {
-    return make_error(ErrorCode::unsupported, "digest '{}': unknown algorithm '{}' (expected sha256 or sha512)", text, name);
+    return make_error(ErrorCode::unsupported, "digest '{}': unknown algorithm '{}' (expected sha256 or sha512)", text,
+                      name);
   }
   std::size_t size = digest_size(algorithm);
   if (hex.size() != 2 * size) {
-    return make_error(ErrorCode::malformed, "digest '{}': {} needs {} hex digits, found {}", text, name, 2 * size, hex.size());
+    return make_error(ErrorCode::malformed, "digest '{}': {} needs {} hex digits, found {}", text, name, 2 * size,
+                      hex.size());
   }
   Digest digest(algorithm);
   for (std::size_t i = 0; i < size; ++i) {

@@ -69,9 +69,7 @@ Result<AtomicFile> AtomicFile::create(const fs::path& path, mode_t mode) {
 }
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
-    : path_(std::move(other.path_)),
-      temporary_path_(std::move(other.temporary_path_)),
-      fd_(std::move(other.fd_)) {
+    : path_(std::move(other.path_)), temporary_path_(std::move(other.temporary_path_)), fd_(std::move(other.fd_)) {
   other.temporary_path_.clear();
 }
 

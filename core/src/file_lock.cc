@@ -49,8 +49,8 @@ Result<FileLock> FileLock::acquire(const fs::path& path, std::string_view activi
                         describe_holder(fd.get(), path), options.wait.count());
     }
     if (!waiting && options.on_wait) {
-      options.on_wait(fmt::format("waiting for another cairn to finish {} ({})", activity,
-                                  describe_holder(fd.get(), path)));
+      options.on_wait(
+          fmt::format("waiting for another cairn to finish {} ({})", activity, describe_holder(fd.get(), path)));
     }
     waiting = true;
     std::this_thread::sleep_for(std::min<steady_clock::duration>(pause, deadline - now));

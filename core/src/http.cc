@@ -13,7 +13,9 @@ namespace fs = std::filesystem;
 namespace {
 
 // Releases an easy handle through the loaded library (see curl_library.h).
-void release_easy_handle(CURL* handle) { (*curl_library())->easy_cleanup(handle); }
+void release_easy_handle(CURL* handle) {
+  (*curl_library())->easy_cleanup(handle);
+}
 using CurlHandle = UniqueHandle<CURL, release_easy_handle>;
 
 // Where the bytes go: a string or a file descriptor; counts them and stops past the limit.
@@ -81,7 +83,8 @@ Result<void> transfer(std::string_view url, Sink& sink, const TransferLimits& li
   if (sink.write_failed) return make_error(ErrorCode::io, "{}: writing the download failed", url);
   long status = 0;
   library.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
-  if (status == 404 || code == CURLE_FILE_COULDNT_READ_FILE) return make_error(ErrorCode::not_found, "{}: not found", url);
+  if (status == 404 || code == CURLE_FILE_COULDNT_READ_FILE)
+    return make_error(ErrorCode::not_found, "{}: not found", url);
   return make_error(ErrorCode::io, "{}: {}", url, error_buffer[0] != '\0' ? error_buffer : library.easy_strerror(code));
 }
 

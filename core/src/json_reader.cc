@@ -111,10 +111,18 @@ Result<JsonReader> JsonReader::at(std::string_view key) const {
   return *member;
 }
 
-Result<std::string> JsonReader::string(std::string_view key) const { return CAIRN_TRY(at(key)).as_string(); }
-Result<std::int64_t> JsonReader::integer(std::string_view key) const { return CAIRN_TRY(at(key)).as_integer(); }
-Result<std::uint64_t> JsonReader::count(std::string_view key) const { return CAIRN_TRY(at(key)).as_count(); }
-Result<Digest> JsonReader::digest(std::string_view key) const { return CAIRN_TRY(at(key)).as_digest(); }
+Result<std::string> JsonReader::string(std::string_view key) const {
+  return CAIRN_TRY(at(key)).as_string();
+}
+Result<std::int64_t> JsonReader::integer(std::string_view key) const {
+  return CAIRN_TRY(at(key)).as_integer();
+}
+Result<std::uint64_t> JsonReader::count(std::string_view key) const {
+  return CAIRN_TRY(at(key)).as_count();
+}
+Result<Digest> JsonReader::digest(std::string_view key) const {
+  return CAIRN_TRY(at(key)).as_digest();
+}
 Result<std::vector<std::string>> JsonReader::strings(std::string_view key) const {
   return CAIRN_TRY(at(key)).as_strings();
 }

@@ -48,8 +48,7 @@ class TreeScanner {
       return system_error(fmt::format("open {}", root_.string()), errno);
     }
     CAIRN_TRY(scan_directory(std::move(root_fd), "", 0));
-    std::sort(entries_.begin(), entries_.end(),
-              [](const TreeEntry& a, const TreeEntry& b) { return a.path < b.path; });
+    std::sort(entries_.begin(), entries_.end(), [](const TreeEntry& a, const TreeEntry& b) { return a.path < b.path; });
     return std::move(entries_);
   }
 
@@ -60,7 +59,8 @@ class TreeScanner {
 
   Result<void> scan_directory(UniqueFd directory_fd, const std::string& prefix, int depth) {
     if (static_cast<std::size_t>(depth) > max_tree_depth) {
-      return path_error(ErrorCode::limit_exceeded, prefix, fmt::format("tree is deeper than {} levels", max_tree_depth));
+      return path_error(ErrorCode::limit_exceeded, prefix,
+                        fmt::format("tree is deeper than {} levels", max_tree_depth));
     }
     // fdopendir takes ownership of the descriptor it is given; keep ours for the *at calls.
     int listing_fd = ::dup(directory_fd.get());

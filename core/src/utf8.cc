@@ -36,9 +36,9 @@ bool is_valid_utf8(std::string_view text) {
       code_point = code_point << 6 | (bytes[i + k] & 0x3f);
     }
     static constexpr std::uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code_point < smallest[length]) return false;                     // overlong
-    if (code_point > 0x10ffff) return false;                             // beyond Unicode
-    if (code_point >= 0xd800 && code_point <= 0xdfff) return false;      // surrogate
+    if (code_point < smallest[length]) return false;                 // overlong
+    if (code_point > 0x10ffff) return false;                         // beyond Unicode
+    if (code_point >= 0xd800 && code_point <= 0xdfff) return false;  // surrogate
     i += length;
   }
   return true;

@@ -19,7 +19,11 @@ Result<fs::path> xdg_directory(const char* variable, const char* fallback) {
 
 }  // namespace
 
-Result<fs::path> state_directory() { return xdg_directory("XDG_STATE_HOME", ".local/state"); }
-Result<fs::path> cache_directory() { return xdg_directory("XDG_CACHE_HOME", ".cache"); }
+Result<fs::path> state_directory() {
+  return xdg_directory("XDG_STATE_HOME", ".local/state");
+}
+Result<fs::path> cache_directory() {
+  return xdg_directory("XDG_CACHE_HOME", ".cache");
+}
 
 }  // namespace cairn

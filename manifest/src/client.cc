@@ -88,8 +88,8 @@ Result<VerifiedRepository> verify_repository(const Repository& repository, const
   }
   result.state.root_version = result.root.version;
   CAIRN_TRY(rotate_root(repository, result.root, result.state));
-  CAIRN_TRY(check_not_expired(result.root.expires, fmt::format("root.json version {}", result.root.version),
-                              options.clock));
+  CAIRN_TRY(
+      check_not_expired(result.root.expires, fmt::format("root.json version {}", result.root.version), options.clock));
 
   // From here on the root no longer changes: each distinct set of signing keys is made once.
   RoleKeys role_keys(result.root);
@@ -139,8 +139,7 @@ Result<VerifiedRepository> verify_repository(const Repository& repository, const
     }
     const Role* maintainers = result.root.maintainers_of(library.entry.name);
     if (maintainers == nullptr) {
-      return make_error(ErrorCode::refused, "{}: root names no maintainers for library '{}'", path,
-                        library.entry.name);
+      return make_error(ErrorCode::refused, "{}: root names no maintainers for library '{}'", path, library.entry.name);
     }
     auto report = CAIRN_TRY(verify_role(document, role_keys, *maintainers,
                                         fmt::format("maintainer of library '{}'", library.entry.name), path));

@@ -2,10 +2,10 @@
 #include "cairn/manifest/development.h"
 
 #include "cairn/core/file.h"
+#include "cairn/core/xdg.h"
 #include "cairn/manifest/client.h"
 #include "cairn/manifest/library_description.h"
 #include "cairn/manifest/publish.h"
-#include "cairn/core/xdg.h"
 #include "cairn/signing/ed25519.h"
 
 #include <set>

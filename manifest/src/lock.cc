@@ -166,8 +166,8 @@ Result<std::vector<std::string>> check_lock(const LockFile& lock, const Verified
                                 library->document_digest.to_string(), locked.entry.to_string()));
     }
     if (library->entry.yanked) {
-      warnings.push_back(fmt::format("{} {} is yanked ({}); the lock still pins it", name, locked.version,
-                                     *library->entry.yanked));
+      warnings.push_back(
+          fmt::format("{} {} is yanked ({}); the lock still pins it", name, locked.version, *library->entry.yanked));
     }
   }
   for (const auto& [name, text] : app.requires_) {
@@ -189,7 +189,8 @@ std::vector<LockChange> diff_locks(const LockFile& before, const LockFile& after
     if (old.version != now.version) {
       auto a = Version::parse(old.version), b = Version::parse(now.version);
       bool up = a.ok() && b.ok() ? *a < *b : old.version < now.version;
-      changes.push_back({up ? LockChange::Kind::upgraded : LockChange::Kind::downgraded, name, old.version, now.version});
+      changes.push_back(
+          {up ? LockChange::Kind::upgraded : LockChange::Kind::downgraded, name, old.version, now.version});
     } else if (old.tree != now.tree || old.entry != now.entry) {
       changes.push_back({LockChange::Kind::changed, name, old.version, now.version});
     }
@@ -216,7 +217,8 @@ std::string describe(const LockChange& change) {
   switch (change.kind) {
     case LockChange::Kind::added: return fmt::format("added {} {}", change.name, change.to);
     case LockChange::Kind::removed: return fmt::format("removed {} {}", change.name, change.from);
-    case LockChange::Kind::changed: return fmt::format("changed {} {} (entry re-signed or tree changed)", change.name, change.to);
+    case LockChange::Kind::changed:
+      return fmt::format("changed {} {} (entry re-signed or tree changed)", change.name, change.to);
     default: return fmt::format("{} {} {} -> {}", to_string(change.kind), change.name, change.from, change.to);
   }
 }

@@ -38,7 +38,9 @@ Result<void> read_header(const JsonReader& signed_part, std::int64_t& version, s
   return {};
 }
 
-Json role_to_json(const Role& role) { return {{"keyids", role.keyids}, {"threshold", role.threshold}}; }
+Json role_to_json(const Role& role) {
+  return {{"keyids", role.keyids}, {"threshold", role.threshold}};
+}
 
 Result<Role> role_from_json(const JsonReader& value, const std::map<std::string, KeyMaterial>& keys) {
   CAIRN_TRY(value.require_object());
@@ -80,8 +82,8 @@ Result<std::int64_t> parse_rfc3339(std::string_view text) {
   auto bad = [&] {
     return make_error(ErrorCode::malformed, "'{}' is not an RFC 3339 UTC time like 2027-01-01T00:00:00Z", text);
   };
-  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
-      text[16] != ':' || text[19] != 'Z') {
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
+      text[19] != 'Z') {
     return bad();
   }
   auto number = [&](std::size_t at, std::size_t length, int& out) {
@@ -119,7 +121,9 @@ const Role* RootMetadata::maintainers_of(std::string_view library) const {
   return nullptr;
 }
 
-std::string LibraryEntry::path() const { return fmt::format("libraries/{}/{}.json", name, library_version); }
+std::string LibraryEntry::path() const {
+  return fmt::format("libraries/{}/{}.json", name, library_version);
+}
 
 Result<SignedDocument> parse_signed_document(std::string_view text, std::string_view expected_type,
                                              std::string_view name) {
@@ -222,7 +226,8 @@ Result<RootMetadata> root_from_json(const Json& json) {
     root.keys[keyid] = std::move(key);
   }
   JsonReader roles = CAIRN_TRY(signed_part.object("roles"));
-  for (auto [name, role] : {std::pair{"root", &root.root}, {"snapshot", &root.snapshot}, {"timestamp", &root.timestamp}}) {
+  for (auto [name, role] :
+       {std::pair{"root", &root.root}, {"snapshot", &root.snapshot}, {"timestamp", &root.timestamp}}) {
     JsonReader value = CAIRN_TRY(roles.at(name));
     *role = CAIRN_TRY(role_from_json(value, root.keys));
   }
@@ -246,9 +251,8 @@ Json to_json(const LibraryEntry& entry) {
   for (const auto& [path, digest] : entry.files) files[path] = digest.to_string();
   out["files"] = files;
   if (entry.archive) {
-    out["archive"] = {{"url", entry.archive->url},
-                      {"digest", entry.archive->digest.to_string()},
-                      {"size", entry.archive->size}};
+    out["archive"] = {
+        {"url", entry.archive->url}, {"digest", entry.archive->digest.to_string()}, {"size", entry.archive->size}};
   }
   out["depends"] = entry.depends;
   out["targets"] = entry.targets;
@@ -368,7 +372,8 @@ Result<std::pair<std::string, KeyMaterial>> key_from_public_file(std::string_vie
   }
   auto pinned = CAIRN_TRY(signing::TrustedKeys::from_files({{std::string(name), key.public_key}}));
   if (pinned.keyids().size() != 1) {
-    return make_error(ErrorCode::invalid_argument, "{}: holds {} keys; give one key per file", name, pinned.keyids().size());
+    return make_error(ErrorCode::invalid_argument, "{}: holds {} keys; give one key per file", name,
+                      pinned.keyids().size());
   }
   return std::pair{pinned.keyids().front(), std::move(key)};
 }
@@ -384,8 +389,8 @@ Result<const signing::TrustedKeys*> RoleKeys::of(const Role& role) {
   return &it->second;
 }
 
-Result<signing::ThresholdReport> verify_role(const SignedDocument& document, const RootMetadata& root,
-                                             const Role& role, std::string_view role_name, std::string_view what) {
+Result<signing::ThresholdReport> verify_role(const SignedDocument& document, const RootMetadata& root, const Role& role,
+                                             std::string_view role_name, std::string_view what) {
   RoleKeys keys(root);
   return verify_role(document, keys, role, role_name, what);
 }
@@ -400,8 +405,8 @@ Result<signing::ThresholdReport> verify_role(const SignedDocument& document, Rol
   for (const auto& signature : document.signatures) {
     bool in_role = std::find(role.keyids.begin(), role.keyids.end(), signature.keyid) != role.keyids.end();
     if (!in_role && root.keys.contains(signature.keyid)) {
-      return make_error(ErrorCode::refused, "{}: signed by key {}, which is not a {} key; {}", what,
-                        signature.keyid, role_name, report.error().message());
+      return make_error(ErrorCode::refused, "{}: signed by key {}, which is not a {} key; {}", what, signature.keyid,
+                        role_name, report.error().message());
     }
   }
   return make_error(ErrorCode::refused, "{}: {} signatures: {}", what, role_name, report.error().message());

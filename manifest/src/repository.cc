@@ -12,7 +12,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool has_scheme(std::string_view text) { return text.find("://") != std::string_view::npos; }
+bool has_scheme(std::string_view text) {
+  return text.find("://") != std::string_view::npos;
+}
 
 }  // namespace
 

@@ -2,15 +2,17 @@
 #include "cairn/manifest/store.h"
 
 #include "cairn/core/file.h"
-#include "cairn/core/xdg.h"
 #include "cairn/core/tree.h"
+#include "cairn/core/xdg.h"
 #include "cairn/reproducibility/archive.h"
 
 namespace cairn::manifest {
 
 namespace fs = std::filesystem;
 
-Result<fs::path> store_directory() { return CAIRN_TRY(cache_directory()) / "store"; }
+Result<fs::path> store_directory() {
+  return CAIRN_TRY(cache_directory()) / "store";
+}
 
 Result<fs::path> fetch_library(const Repository& repository, const LibraryEntry& entry, const fs::path& store) {
   auto fetched = [&]() -> Result<fs::path> {

@@ -12,7 +12,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Result<fs::path> manifests_directory() { return CAIRN_TRY(state_directory()) / "manifests"; }
+Result<fs::path> manifests_directory() {
+  return CAIRN_TRY(state_directory()) / "manifests";
+}
 
 Result<void> make_directories(const fs::path& path) {
   std::error_code error;
@@ -33,7 +35,8 @@ Result<TrustStore> TrustStore::for_location(std::string_view location) {
   std::error_code error;
   if (!fs::exists(index, error)) {
     return make_error(ErrorCode::not_found,
-                      "{}: no trusted root for this manifest yet; pass --root ROOT.json (obtained out of band)", location);
+                      "{}: no trusted root for this manifest yet; pass --root ROOT.json (obtained out of band)",
+                      location);
   }
   std::string text = CAIRN_TRY(read_file(index, 256));
   Digest identity = CAIRN_TRY(Digest::parse(text).with_context(index.string()));
@@ -42,8 +45,8 @@ Result<TrustStore> TrustStore::for_location(std::string_view location) {
 
 Result<TrustStoreLock> TrustStore::lock(const FileLockOptions& options) const {
   CAIRN_TRY(make_directories(directory_));
-  FileLock held = CAIRN_TRY(
-      FileLock::acquire(directory_ / "lock", fmt::format("updating trust state for {}", identity_.to_string()), options));
+  FileLock held = CAIRN_TRY(FileLock::acquire(
+      directory_ / "lock", fmt::format("updating trust state for {}", identity_.to_string()), options));
   return TrustStoreLock(identity_, std::move(held));
 }
 

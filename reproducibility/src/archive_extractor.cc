@@ -122,7 +122,9 @@ std::size_t depth_of(std::string_view normal_path) {
   return static_cast<std::size_t>(std::count(normal_path.begin(), normal_path.end(), '/')) + 1;
 }
 
-Error refused(std::string message) { return Error(ErrorCode::refused, std::move(message)); }
+Error refused(std::string message) {
+  return Error(ErrorCode::refused, std::move(message));
+}
 
 // What is already at an extracted path, as far as later entries are concerned.
 enum class NodeKind { directory, file, symlink };
@@ -147,8 +149,8 @@ class TreeExtractor {
       // then hands over the name's raw bytes, which are checked like any other name below.
       bool unconverted_name = status == ARCHIVE_WARN && archive_errno(reader) == name_conversion_errno;
       if (status != ARCHIVE_OK && !unconverted_name) {
-        return archive_error(ErrorCode::malformed,
-                             fmt::format("not a valid tar archive (after {} entries)", entries_), reader);
+        return archive_error(ErrorCode::malformed, fmt::format("not a valid tar archive (after {} entries)", entries_),
+                             reader);
       }
       if (entries_ >= limits_.max_entries) {
         return make_error(ErrorCode::limit_exceeded, "more than the limit of {} entries", limits_.max_entries);
@@ -181,8 +183,7 @@ class TreeExtractor {
       switch (error) {
         case ENOENT:
         case ENOTDIR:
-        case ELOOP:
-          continue;
+        case ELOOP: continue;
         case EXDEV:
           return make_error(ErrorCode::refused, "entry '{}': symlink chain leaves the destination", printable(path));
         case ENOSYS:
@@ -190,8 +191,7 @@ class TreeExtractor {
                             "entry '{}': checking symlinks needs openat2 (Linux 5.6 or later), which this "
                             "system refuses",
                             printable(path));
-        default:
-          return system_error(fmt::format("resolve symlink '{}'", printable(path)), error);
+        default: return system_error(fmt::format("resolve symlink '{}'", printable(path)), error);
       }
     }
     return {};
@@ -301,8 +301,8 @@ class TreeExtractor {
       return refused(fmt::format("symlink target '{}' is not valid UTF-8", printable(target)));
     }
     if (target.front() == '/') {
-      return refused(fmt::format("symlink target '{}' is absolute; links must stay inside the destination",
-                                 printable(target)));
+      return refused(
+          fmt::format("symlink target '{}' is absolute; links must stay inside the destination", printable(target)));
     }
     if (!symlink_stays_inside(path, target)) {
       return refused(fmt::format("symlink target '{}' leaves the destination", printable(target)));
@@ -317,16 +317,16 @@ class TreeExtractor {
   }
 
   Result<void> extract_hardlink(archive_entry* entry, const std::string& path, std::string_view raw_target) {
-    std::string target = CAIRN_TRY(
-        normalize_archive_path(raw_target, fmt::format("hardlink target '{}'", printable(raw_target))));
+    std::string target =
+        CAIRN_TRY(normalize_archive_path(raw_target, fmt::format("hardlink target '{}'", printable(raw_target))));
     if (target.empty()) return refused("hardlink target names the destination itself");
     if (archive_entry_size_is_set(entry) != 0 && archive_entry_size(entry) > 0) {
       return refused("hardlink carries data of its own (pax); only links to an extracted file are allowed");
     }
     auto existing = nodes_.find(target);
     if (existing == nodes_.end()) {
-      return refused(fmt::format("hardlink target '{}' has not been extracted (a link must follow its file)",
-                                 printable(target)));
+      return refused(
+          fmt::format("hardlink target '{}' has not been extracted (a link must follow its file)", printable(target)));
     }
     if (existing->second.kind != NodeKind::file) {
       return refused(fmt::format("hardlink target '{}' is not a regular file", printable(target)));
@@ -438,15 +438,16 @@ Result<void> check_destination_is_free(const fs::path& destination) {
     return system_error(fmt::format("stat {}", destination.string()), errno);
   }
   if (!S_ISDIR(info.st_mode)) {
-    return make_error(ErrorCode::already_exists, "{}: destination exists and is not a directory",
-                      destination.string());
+    return make_error(ErrorCode::already_exists, "{}: destination exists and is not a directory", destination.string());
   }
   std::error_code error;
   bool empty = fs::is_empty(destination, error);
   if (error) return system_error(fmt::format("list {}", destination.string()), error.value());
   if (!empty) {
-    return make_error(ErrorCode::already_exists, "{}: destination exists and is not empty; extract into a new "
-                      "or empty directory", destination.string());
+    return make_error(ErrorCode::already_exists,
+                      "{}: destination exists and is not empty; extract into a new "
+                      "or empty directory",
+                      destination.string());
   }
   return {};
 }

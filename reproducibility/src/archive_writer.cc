@@ -215,11 +215,12 @@ Result<Digest> create_archive(const fs::path& root, const fs::path& output, cons
   // Publishing an archive that extraction would refuse helps nobody: say so now.
   for (const TreeEntry& entry : entries) {
     if (entry.mode == EntryMode::symlink && !symlink_stays_inside(entry.path, entry.symlink_target)) {
-      return make_error(ErrorCode::refused, "{}: symlink '{}' -> '{}' points outside the tree; an archive of it could "
-                        "not be extracted safely", root.string(), entry.path, entry.symlink_target);
+      return make_error(ErrorCode::refused,
+                        "{}: symlink '{}' -> '{}' points outside the tree; an archive of it could "
+                        "not be extracted safely",
+                        root.string(), entry.path, entry.symlink_target);
     }
   }
-
 
   UniqueFd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root_fd.valid()) return system_error(fmt::format("open {}", root.string()), errno);

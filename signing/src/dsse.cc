@@ -25,8 +25,8 @@ Result<std::string> decode_either_alphabet(std::string_view text) {
 }
 
 // Appends to `ignored` the fields of `object` that are not among `known`, as "<prefix><name>".
-void list_ignored_fields(const Json& object, std::initializer_list<std::string_view> known,
-                         std::string_view prefix, std::vector<std::string>& ignored) {
+void list_ignored_fields(const Json& object, std::initializer_list<std::string_view> known, std::string_view prefix,
+                         std::vector<std::string>& ignored) {
   for (const auto& item : object.items()) {
     if (std::find(known.begin(), known.end(), item.key()) == known.end()) {
       ignored.push_back(fmt::format("{}{}", prefix, item.key()));
@@ -82,8 +82,8 @@ Result<std::string> serialize_envelope(const Envelope& envelope) {
     signatures.push_back(std::move(entry));
   }
   Json document = {{"payload", base64_encode(envelope.payload)},
-                             {"payloadType", envelope.payload_type},
-                             {"signatures", std::move(signatures)}};
+                   {"payloadType", envelope.payload_type},
+                   {"signatures", std::move(signatures)}};
   return canonical_json(document).with_context("envelope");
 }
 

@@ -28,8 +28,7 @@ KeyFileKind classify_key_file(std::string_view content) {
   return KeyFileKind::ed25519_public;
 }
 
-Result<std::vector<KeyFileEntry>> read_key_file(const std::filesystem::path& path,
-                                                const PassphraseSource& passphrase) {
+Result<std::vector<KeyFileEntry>> read_key_file(const std::filesystem::path& path, const PassphraseSource& passphrase) {
   std::string content = CAIRN_TRY(read_file(path, max_key_file_size));
   std::vector<KeyFileEntry> entries;
   switch (classify_key_file(content)) {

@@ -36,7 +36,6 @@ std::string describe_home(const fs::path& home) {
   return "~/.gnupg";
 }
 
-
 OpenPgpKeyInfo describe_key(gpgme_key_t key) {
   OpenPgpKeyInfo info;
   gpgme_subkey_t primary = key->subkeys;
@@ -456,7 +455,8 @@ std::optional<Error> judge(gpgme_signature_t signature, const std::string& key) 
     case GPG_ERR_NO_PUBKEY: return make_error(ErrorCode::refused, "{}: unknown key (not among the pinned keys)", key);
     case GPG_ERR_KEY_EXPIRED: return make_error(ErrorCode::refused, "{}: key expired", key);
     case GPG_ERR_SIG_EXPIRED:
-      return make_error(ErrorCode::refused, "{}: signature expired at {}", key, format_rfc3339(signature->exp_timestamp));
+      return make_error(ErrorCode::refused, "{}: signature expired at {}", key,
+                        format_rfc3339(signature->exp_timestamp));
     case GPG_ERR_CERT_REVOKED: return make_error(ErrorCode::refused, "{}: key revoked", key);
     default:
       return gpgme::failure(ErrorCode::refused, fmt::format("{}: gpg rejects the signature", key), signature->status);

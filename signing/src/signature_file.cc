@@ -68,8 +68,8 @@ Result<SignatureFilesReport> verify_signature_files(std::string_view data, std::
     const SignatureFile& file = files.front();
     std::string where = context(file, SignatureFileKind::dsse_envelope);
     if (files.size() != 1) {
-      return make_error(ErrorCode::invalid_argument, "{}: an envelope is verified on its own, not with other signatures",
-                        where);
+      return make_error(ErrorCode::invalid_argument,
+                        "{}: an envelope is verified on its own, not with other signatures", where);
     }
     dsse::Envelope envelope = CAIRN_TRY(dsse::parse_envelope(file.content).with_context(where));
     if (envelope.payload != data) {

@@ -54,8 +54,8 @@ TEST(RunProcess, RelaysATerminationSentToUsAndRestoresOurSignalState) {
   pthread_sigmask(SIG_SETMASK, nullptr, &before);
   struct sigaction interrupt_before {};
   sigaction(SIGINT, nullptr, &interrupt_before);
-  Result<ProcessExit> exit = run_process({"/bin/sh", "-c", "kill -TERM $PPID; exec sleep 30"}, captured.on_out(),
-                                         captured.on_err());
+  Result<ProcessExit> exit =
+      run_process({"/bin/sh", "-c", "kill -TERM $PPID; exec sleep 30"}, captured.on_out(), captured.on_err());
   ASSERT_TRUE(exit.ok()) << exit.error().message();
   EXPECT_TRUE(exit->signaled);
   EXPECT_EQ(exit->signal, SIGTERM);

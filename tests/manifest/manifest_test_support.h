@@ -70,8 +70,11 @@ inline TestKey make_key() {
 struct LibrarySpec {
   LibrarySpec(std::string name_, std::string version_, std::map<std::string, std::string> depends_ = {},
               std::optional<std::string> yanked_ = std::nullopt, std::vector<Advisory> advisories_ = {})
-      : name(std::move(name_)), version(std::move(version_)), depends(std::move(depends_)),
-        yanked(std::move(yanked_)), advisories(std::move(advisories_)) {}
+      : name(std::move(name_)),
+        version(std::move(version_)),
+        depends(std::move(depends_)),
+        yanked(std::move(yanked_)),
+        advisories(std::move(advisories_)) {}
   std::string name;
   std::string version;
   std::map<std::string, std::string> depends;

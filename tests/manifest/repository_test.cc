@@ -1,10 +1,10 @@
 // The manifest documents, the TUF-order verification on a well-formed repository, the trust state
 // kept between runs and the content-addressed store.
+#include "../support/loopback_http_server.h"
 #include "cairn/core/file.h"
 #include "cairn/manifest/lock.h"
 #include "cairn/manifest/store.h"
 #include "cairn/reproducibility/archive.h"
-#include "../support/loopback_http_server.h"
 #include "manifest_test_support.h"
 
 #include <gtest/gtest.h>
@@ -221,8 +221,8 @@ TEST(TrustStore, ErrorsAboutTheTrustedRootNameItsFile) {
 
   // Once pinned, the trusted root is the store's copy, and errors name that file.
   ASSERT_TRUE(update_repository(repository, repo.pinned_root(), options).ok());
-  std::filesystem::path stored = xdg.path() / "state/cairn/manifests" /
-                                 must(root_identity(repo.root_document)).hex() / "root.json";
+  std::filesystem::path stored =
+      xdg.path() / "state/cairn/manifests" / must(root_identity(repo.root_document)).hex() / "root.json";
   must(write_file_atomically(stored, damage(must(read_file(stored, 1 << 20)))));
   auto damaged_store = update_repository(repository, std::nullopt, options);
   ASSERT_FALSE(damaged_store.ok());

@@ -78,8 +78,7 @@ class Hasher {
 };
 
 // Digest of a file's contents, read in large blocks.
-Result<Digest> digest_file(const std::filesystem::path& path,
-                           DigestAlgorithm algorithm = DigestAlgorithm::sha256);
+Result<Digest> digest_file(const std::filesystem::path& path, DigestAlgorithm algorithm = DigestAlgorithm::sha256);
 // Digest of everything readable from an open file descriptor (read to end of file).
 Result<Digest> digest_fd(int fd, DigestAlgorithm algorithm = DigestAlgorithm::sha256);
 

@@ -75,8 +75,7 @@ class AtomicFile {
 };
 
 // Replaces (or creates) `path` with `data`, atomically and durably.
-Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view data,
-                                   mode_t mode = 0644);
+Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view data, mode_t mode = 0644);
 
 // Reads a whole regular file, refusing one larger than `max_size` bytes.
 Result<std::string> read_file(const std::filesystem::path& path, std::size_t max_size);
@@ -91,9 +90,7 @@ class TemporaryDirectory {
   static Result<TemporaryDirectory> create(std::string_view prefix = "cairn-",
                                            const std::filesystem::path& parent = {});
   ~TemporaryDirectory();
-  TemporaryDirectory(TemporaryDirectory&& other) noexcept : path_(std::move(other.path_)) {
-    other.path_.clear();
-  }
+  TemporaryDirectory(TemporaryDirectory&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
   TemporaryDirectory& operator=(TemporaryDirectory&&) = delete;
 
   const std::filesystem::path& path() const { return path_; }

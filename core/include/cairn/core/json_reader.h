@@ -45,7 +45,7 @@ class JsonReader {
   Result<std::int64_t> as_integer() const;
   Result<std::uint64_t> as_count() const;
   Result<bool> as_boolean() const;
-  Result<Digest> as_digest() const;  // "sha256:<hex>" (see Digest::parse)
+  Result<Digest> as_digest() const;                     // "sha256:<hex>" (see Digest::parse)
   Result<std::vector<std::string>> as_strings() const;  // an array of strings
   Result<void> require_object() const;
   Result<void> require_array() const;

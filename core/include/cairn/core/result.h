@@ -40,9 +40,7 @@ class Error {
   const std::string& message() const { return message_; }
 
   // Returns this error with "context: " put before its message.
-  Error with_context(std::string_view context) const& {
-    return Error(code_, fmt::format("{}: {}", context, message_));
-  }
+  Error with_context(std::string_view context) const& { return Error(code_, fmt::format("{}: {}", context, message_)); }
   Error with_context(std::string_view context) && {
     message_ = fmt::format("{}: {}", context, message_);
     return std::move(*this);
@@ -65,7 +63,7 @@ Error make_error(ErrorCode code, fmt::format_string<Args...> format, Args&&... a
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const { return state_.index() == 0; }
@@ -135,11 +133,11 @@ class [[nodiscard]] Result<void> {
 
 // CAIRN_TRY(expr): evaluates a Result; on error returns the error from the enclosing function,
 // otherwise yields the value. (A GNU statement expression: g++ and clang both have them.)
-#define CAIRN_TRY(expression)                                  \
-  ({                                                           \
-    auto&& cairn_try_result_ = (expression);                   \
-    if (!cairn_try_result_.ok()) {                             \
-      return std::move(cairn_try_result_).error();             \
-    }                                                          \
-    std::move(cairn_try_result_).value();                      \
+#define CAIRN_TRY(expression)                      \
+  ({                                               \
+    auto&& cairn_try_result_ = (expression);       \
+    if (!cairn_try_result_.ok()) {                 \
+      return std::move(cairn_try_result_).error(); \
+    }                                              \
+    std::move(cairn_try_result_).value();          \
   })

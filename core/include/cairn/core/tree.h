@@ -34,10 +34,10 @@ enum class EntryMode { file, executable, symlink };
 std::string_view to_string(EntryMode mode);
 
 struct TreeEntry {
-  std::string path;            // relative, '/'-separated, no "." or ".." components
+  std::string path;  // relative, '/'-separated, no "." or ".." components
   EntryMode mode = EntryMode::file;
-  std::string symlink_target;  // only for symlinks: the link's text, never followed
-  std::uint64_t size = 0;      // only for files: size in bytes when scanned
+  std::string symlink_target;            // only for symlinks: the link's text, never followed
+  std::uint64_t size = 0;                // only for files: size in bytes when scanned
   std::optional<Digest> content_digest;  // SHA-256 of content or link target, if computed
 };
 

@@ -67,8 +67,8 @@ Result<VerifiedRepository> update_repository(const Repository& repository, const
 
 // What a command needs to open a manifest: where it is and which root to pin on first use.
 struct ManifestRequest {
-  std::string location;              // a folder or URL; empty: $CAIRN_MANIFEST
-  std::filesystem::path root_file;   // --root; empty: the root pinned for this location earlier
+  std::string location;             // a folder or URL; empty: $CAIRN_MANIFEST
+  std::filesystem::path root_file;  // --root; empty: the root pinned for this location earlier
   VerifyOptions verify;
 };
 

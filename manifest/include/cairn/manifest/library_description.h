@@ -7,11 +7,11 @@
 // matches everything under runtime/). library.json itself is always part of the tree.
 #pragma once
 
+#include "cairn/core/canonical_json.h"
 #include "cairn/core/digest.h"
 #include "cairn/core/result.h"
-#include "cairn/core/canonical_json.h"
-#include "cairn/manifest/metadata.h"
 #include "cairn/core/tree.h"
+#include "cairn/manifest/metadata.h"
 
 #include <cstdint>
 #include <filesystem>

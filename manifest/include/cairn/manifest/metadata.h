@@ -6,10 +6,10 @@
 // version (>= 1); a library entry carries the library's semver in `library_version`.
 #pragma once
 
+#include "cairn/core/canonical_json.h"
 #include "cairn/core/digest.h"
 #include "cairn/core/result.h"
 #include "cairn/core/time.h"
-#include "cairn/core/canonical_json.h"
 #include "cairn/core/tree.h"
 #include "cairn/signing/signer.h"
 #include "cairn/signing/threshold.h"
@@ -49,10 +49,10 @@ struct Role {
 struct RootMetadata {
   std::int64_t version = 1;
   std::int64_t expires = 0;
-  bool development = false;                    // made by `cairn manifest dev`
-  std::map<std::string, KeyMaterial> keys;     // keyid -> material
+  bool development = false;                 // made by `cairn manifest dev`
+  std::map<std::string, KeyMaterial> keys;  // keyid -> material
   Role root, snapshot, timestamp;
-  std::map<std::string, Role> maintainers;     // library name (or "*", the default) -> role
+  std::map<std::string, Role> maintainers;  // library name (or "*", the default) -> role
 
   // The maintainers role of `library`: its own, else "*"; nullptr when neither exists.
   const Role* maintainers_of(std::string_view library) const;
@@ -158,8 +158,8 @@ class RoleKeys {
 
 // Checks that at least the role's threshold of its keys signed `document`. `what` names the
 // document in errors; a signature by a root key outside the role is named as such.
-Result<signing::ThresholdReport> verify_role(const SignedDocument& document, const RootMetadata& root,
-                                             const Role& role, std::string_view role_name, std::string_view what);
+Result<signing::ThresholdReport> verify_role(const SignedDocument& document, const RootMetadata& root, const Role& role,
+                                             std::string_view role_name, std::string_view what);
 // The same with the role's keys taken from (and kept in) `keys`, for many documents under one root.
 Result<signing::ThresholdReport> verify_role(const SignedDocument& document, RoleKeys& keys, const Role& role,
                                              std::string_view role_name, std::string_view what);

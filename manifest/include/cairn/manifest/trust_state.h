@@ -31,7 +31,7 @@ struct TrustState {
   // so its own identity.
   std::optional<Digest> identity;
   std::int64_t root_version = 0;
-  std::int64_t snapshot_version = 0;   // 0: none accepted yet
+  std::int64_t snapshot_version = 0;  // 0: none accepted yet
   std::int64_t timestamp_version = 0;
 };
 

@@ -44,8 +44,7 @@ struct ExtractReport {
 
 // Safely extracts a tar or tar.gz into `destination`, which must not exist or be an empty
 // directory; on any error nothing is left there (nor any temporary directory beside it).
-Result<ExtractReport> extract_archive(const std::filesystem::path& archive,
-                                      const std::filesystem::path& destination,
+Result<ExtractReport> extract_archive(const std::filesystem::path& archive, const std::filesystem::path& destination,
                                       const ExtractLimits& limits = {});
 
 }  // namespace cairn::reproducibility
