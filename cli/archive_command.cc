@@ -62,9 +62,7 @@ void add_archive_commands(CLI::App& app, Invocation& invocation) {
       "create", "Pack DIR into a tar.gz whose bytes depend only on the tree (mtime: $SOURCE_DATE_EPOCH or 0)");
   create->add_option("DIR", create_options->directory, "Directory to pack")->required();
   create->add_option("OUT", create_options->output, "Archive to write (replaced atomically)")->required();
-  create->callback([&invocation, create_options] {
-    invocation.action = [&invocation, create_options] { return run_create(invocation, *create_options); };
-  });
+  on_run(create, invocation, create_options, run_create);
 
   auto extract_options = std::make_shared<ExtractOptions>();
   CLI::App* extract = archive->add_subcommand(
@@ -77,9 +75,7 @@ void add_archive_commands(CLI::App& app, Invocation& invocation) {
       ->capture_default_str();
   extract->add_option("--max-entries", extract_options->limits.max_entries, "Most entries allowed")
       ->capture_default_str();
-  extract->callback([&invocation, extract_options] {
-    invocation.action = [&invocation, extract_options] { return run_extract(invocation, *extract_options); };
-  });
+  on_run(extract, invocation, extract_options, run_extract);
 }
 
 }  // namespace cairn::cli

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace cairn::cli {
@@ -25,6 +26,15 @@ struct Invocation {
 // Exit statuses: 0 success, 1 the command failed, 2 the command line was wrong.
 inline constexpr int exit_failure = 1;
 inline constexpr int exit_usage = 2;
+
+// Makes `command`, when chosen, run `run(invocation, *options)`. The options live as long as the
+// callbacks that share them, that is as long as the app.
+template <typename Options, typename Run>
+void on_run(CLI::App* command, Invocation& invocation, std::shared_ptr<Options> options, Run run) {
+  command->callback([&invocation, options, run] {
+    invocation.action = [&invocation, options, run] { return run(invocation, *options); };
+  });
+}
 
 // Prints `value` as one line of JSON on stdout (for --json).
 void print_json(const nlohmann::json& value);

@@ -23,24 +23,30 @@ void print_digest(const Invocation& invocation, const Digest& digest, const std:
   }
 }
 
+Result<void> run_tree(const Invocation& invocation, const HashOptions& options) {
+  Digest digest = CAIRN_TRY(hash_tree(options.path));
+  print_digest(invocation, digest, options.path);
+  return {};
+}
+
+Result<void> run_file(const Invocation& invocation, const HashOptions& options) {
+  DigestAlgorithm algorithm = options.algorithm == "sha512" ? DigestAlgorithm::sha512 : DigestAlgorithm::sha256;
+  Digest digest = CAIRN_TRY(digest_file(options.path, algorithm));
+  print_digest(invocation, digest, options.path);
+  return {};
+}
+
 }  // namespace
 
 void add_hash_commands(CLI::App& app, Invocation& invocation) {
   CLI::App* hash = app.add_subcommand("hash", "Print the digest of a tree or a file");
   hash->require_subcommand(1);
 
-  // The options live as long as the callbacks that capture them, i.e. as long as the app.
   auto tree_options = std::make_shared<HashOptions>();
   CLI::App* tree =
       hash->add_subcommand("tree", "Digest of a directory tree: paths, exec bits, symlink targets and contents only");
   tree->add_option("DIR", tree_options->path, "Directory to hash")->required();
-  tree->callback([&invocation, tree_options] {
-    invocation.action = [&invocation, tree_options]() -> Result<void> {
-      Digest digest = CAIRN_TRY(hash_tree(tree_options->path));
-      print_digest(invocation, digest, tree_options->path);
-      return {};
-    };
-  });
+  on_run(tree, invocation, tree_options, run_tree);
 
   auto file_options = std::make_shared<HashOptions>();
   CLI::App* file = hash->add_subcommand("file", "SHA-256 (or SHA-512) digest of a file's contents");
@@ -48,15 +54,7 @@ void add_hash_commands(CLI::App& app, Invocation& invocation) {
   file->add_option("--algorithm", file_options->algorithm, "sha256 or sha512")
       ->check(CLI::IsMember({"sha256", "sha512"}))
       ->capture_default_str();
-  file->callback([&invocation, file_options] {
-    invocation.action = [&invocation, file_options]() -> Result<void> {
-      DigestAlgorithm algorithm =
-          file_options->algorithm == "sha512" ? DigestAlgorithm::sha512 : DigestAlgorithm::sha256;
-      Digest digest = CAIRN_TRY(digest_file(file_options->path, algorithm));
-      print_digest(invocation, digest, file_options->path);
-      return {};
-    };
-  });
+  on_run(file, invocation, file_options, run_file);
 }
 
 }  // namespace cairn::cli

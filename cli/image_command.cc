@@ -22,7 +22,7 @@ struct InspectOptions {
   std::string image;
 };
 
-Result<void> run_notes(const NotesOptions& options) {
+Result<void> run_notes(const Invocation&, const NotesOptions& options) {
   ImageNotes notes;
   if (options.target != "spt") {
     return make_error(ErrorCode::unsupported, "target '{}': this toolchain builds spt images", options.target);
@@ -64,15 +64,12 @@ void add_image_commands(CLI::App& app, Invocation& invocation) {
   notes->add_option("--target", notes_options->target, "Platform target")->capture_default_str();
   notes->add_option("--device", notes_options->devices, "A device the image uses: net:NAME or block:NAME");
   notes->add_option("-o,--output", notes_options->output, "Object file to write")->required();
-  notes->callback(
-      [&invocation, notes_options] { invocation.action = [notes_options] { return run_notes(*notes_options); }; });
+  on_run(notes, invocation, notes_options, run_notes);
 
   auto inspect_options = std::make_shared<InspectOptions>();
   CLI::App* inspect = image->add_subcommand("inspect", "Print an image's target, ABI version and devices");
   inspect->add_option("IMAGE", inspect_options->image, "Unikernel image")->required();
-  inspect->callback([&invocation, inspect_options] {
-    invocation.action = [&invocation, inspect_options] { return run_inspect(invocation, *inspect_options); };
-  });
+  on_run(inspect, invocation, inspect_options, run_inspect);
 }
 
 }  // namespace cairn::cli

@@ -162,18 +162,14 @@ void add_key_commands(CLI::App& app, Invocation& invocation) {
   generate->add_option("--expire-days", generate_options->expire_days, "OpenPGP: days until the key expires (0: never)")
       ->capture_default_str()
       ->needs(openpgp);
-  generate->callback([&invocation, generate_options] {
-    invocation.action = [&invocation, generate_options] { return run_generate(invocation, *generate_options); };
-  });
+  on_run(generate, invocation, generate_options, run_generate);
 
   auto list_options = std::make_shared<ListOptions>();
   CLI::App* list = key->add_subcommand(
       "list", "List the OpenPGP secret keys in your keyring, or the keys in the given key files with their ids");
   list->add_option("FILE", list_options->files, "Key files to describe instead of the keyring");
   add_passphrase_option(*list, list_options->passphrase_file);
-  list->callback([&invocation, list_options] {
-    invocation.action = [&invocation, list_options] { return run_list(invocation, *list_options); };
-  });
+  on_run(list, invocation, list_options, run_list);
 
   auto export_options = std::make_shared<ExportOptions>();
   CLI::App* export_command =
@@ -183,9 +179,7 @@ void add_key_commands(CLI::App& app, Invocation& invocation) {
       ->required();
   export_command->add_option("-o,--output", export_options->output, "Write to this file instead of stdout");
   add_passphrase_option(*export_command, export_options->passphrase_file);
-  export_command->callback([&invocation, export_options] {
-    invocation.action = [&invocation, export_options] { return run_export(invocation, *export_options); };
-  });
+  on_run(export_command, invocation, export_options, run_export);
 }
 
 }  // namespace cairn::cli

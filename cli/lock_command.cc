@@ -99,9 +99,7 @@ void add_lock_commands(CLI::App& app, Invocation& invocation) {
   options->update_option = lock->add_option("--update", options->update,
                                             "Re-resolve everything, or only the named libraries, and show the changes")
                                ->expected(0, -1);
-  lock->callback([&invocation, options] {
-    invocation.action = [&invocation, options] { return run_lock(invocation, *options); };
-  });
+  on_run(lock, invocation, options, run_lock);
 }
 
 }  // namespace cairn::cli

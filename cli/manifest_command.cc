@@ -226,13 +226,6 @@ Result<void> run_dev(const Invocation& invocation, const DevOptions& options) {
   return {};
 }
 
-template <typename Options, typename Run>
-void on_run(CLI::App* command, Invocation& invocation, std::shared_ptr<Options> options, Run run) {
-  command->callback([&invocation, options, run] {
-    invocation.action = [&invocation, options, run] { return run(invocation, *options); };
-  });
-}
-
 }  // namespace
 
 void add_manifest_commands(CLI::App& app, Invocation& invocation) {

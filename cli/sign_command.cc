@@ -190,9 +190,7 @@ void add_sign_commands(CLI::App& app, Invocation& invocation) {
   sign->add_option("-o,--output", sign_options->output,
                    "Where to write the signature or envelope (with --append: instead of rewriting ENVELOPE)");
   sign->add_option("FILE", sign_options->file, "File to sign")->required();
-  sign->callback([&invocation, sign_options] {
-    invocation.action = [&invocation, sign_options] { return run_sign(invocation, *sign_options); };
-  });
+  on_run(sign, invocation, sign_options, run_sign);
 
   auto verify_options = std::make_shared<VerifyOptions>();
   CLI::App* verify = app.add_subcommand(
@@ -215,9 +213,7 @@ void add_sign_commands(CLI::App& app, Invocation& invocation) {
                    "Signature files, recognised by content: OpenPGP (binary or armored), 64 raw Ed25519 bytes, or one "
                    "DSSE envelope")
       ->required();
-  verify->callback([&invocation, verify_options] {
-    invocation.action = [&invocation, verify_options] { return run_verify(invocation, *verify_options); };
-  });
+  on_run(verify, invocation, verify_options, run_verify);
 }
 
 }  // namespace cairn::cli

@@ -27,25 +27,37 @@ Result<std::map<std::string, std::string>> constraint_map(const JsonReader& json
   return result;
 }
 
-// Matches one path component against one glob component (`*` and `?`).
-bool component_matches(std::string_view glob, std::string_view name) {
-  std::size_t g = 0, n = 0, star = std::string_view::npos, resume = 0;
-  while (n < name.size()) {
-    if (g < glob.size() && (glob[g] == '?' || glob[g] == name[n])) {
-      ++g;
-      ++n;
-    } else if (g < glob.size() && glob[g] == '*') {
-      star = g++;
-      resume = n;
-    } else if (star != std::string_view::npos) {
-      g = star + 1;
-      n = ++resume;
+// The classic wildcard algorithm over two sequences: a pattern element for which `is_any_run` holds
+// matches any run of zero or more subject elements, and any other matches one subject element
+// when `matches` says so. On a mismatch only the latest run wildcard takes one more element, since
+// an earlier one could only repeat what the latest tries: time O(pattern × subject), however many
+// wildcards the pattern holds.
+template <typename Pattern, typename Subject, typename IsAnyRun, typename Matches>
+bool wildcard_match(const Pattern& pattern, const Subject& subject, IsAnyRun is_any_run, Matches matches) {
+  constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+  std::size_t p = 0, s = 0, star = none, resume = 0;
+  while (s < subject.size()) {
+    if (p < pattern.size() && is_any_run(pattern[p])) {
+      star = p++;
+      resume = s;
+    } else if (p < pattern.size() && matches(pattern[p], subject[s])) {
+      ++p;
+      ++s;
+    } else if (star != none) {
+      p = star + 1;
+      s = ++resume;
     } else {
       return false;
     }
   }
-  while (g < glob.size() && glob[g] == '*') ++g;
-  return g == glob.size();
+  while (p < pattern.size() && is_any_run(pattern[p])) ++p;
+  return p == pattern.size();
+}
+
+// One path component against one glob component: `*` any run of characters, `?` one character.
+bool component_matches(std::string_view glob, std::string_view name) {
+  return wildcard_match(
+      glob, name, [](char c) { return c == '*'; }, [](char g, char n) { return g == '?' || g == n; });
 }
 
 std::vector<std::string_view> components(std::string_view path) {
@@ -60,29 +72,10 @@ std::vector<std::string_view> components(std::string_view path) {
   return parts;
 }
 
-// Whether the components of `path` match those of `glob`, where "**" matches any run of zero or
-// more components. The classic wildcard algorithm, one component at a time: on a mismatch, only the
-// latest "**" takes one more component, since an earlier one could only repeat what the latest
-// tries. Time is O(glob × path) components, however many "**" the glob holds.
+// A path's components against a glob's: a whole "**" component matches any run of components.
 bool match_components(const std::vector<std::string_view>& glob, const std::vector<std::string_view>& path) {
-  constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
-  std::size_t g = 0, p = 0, star = none, resume = 0;
-  while (p < path.size()) {
-    if (g < glob.size() && glob[g] == "**") {
-      star = g++;
-      resume = p;
-    } else if (g < glob.size() && component_matches(glob[g], path[p])) {
-      ++g;
-      ++p;
-    } else if (star != none) {
-      g = star + 1;
-      p = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (g < glob.size() && glob[g] == "**") ++g;
-  return g == glob.size();
+  return wildcard_match(
+      glob, path, [](std::string_view component) { return component == "**"; }, component_matches);
 }
 
 }  // namespace

@@ -6,14 +6,6 @@
 
 namespace cairn::manifest {
 
-namespace {
-
-Json archive_json(const ArchiveRef& archive) {
-  return {{"url", archive.url}, {"digest", archive.digest.to_string()}, {"size", archive.size}};
-}
-
-}  // namespace
-
 Json to_json(const LockFile& lock) {
   Json libraries = Json::object();
   for (const auto& [name, library] : lock.libraries) {
@@ -21,7 +13,7 @@ Json to_json(const LockFile& lock) {
                  {"tree", library.tree.to_string()},
                  {"entry", library.entry.to_string()},
                  {"signers", library.signers}};
-    if (library.archive) item["archive"] = archive_json(*library.archive);
+    if (library.archive) item["archive"] = to_json(*library.archive);
     libraries[name] = item;
   }
   return {{"_type", "lock"},
@@ -56,11 +48,7 @@ Result<LockFile> parse_lock(std::string_view text) {
       library.entry = CAIRN_TRY(item.digest("entry"));
       library.signers = CAIRN_TRY(item.strings("signers"));
       if (std::optional<JsonReader> archive = CAIRN_TRY(item.find("archive"))) {
-        ArchiveRef reference;
-        reference.url = CAIRN_TRY(archive->string("url"));
-        reference.digest = CAIRN_TRY(archive->digest("digest"));
-        reference.size = CAIRN_TRY(archive->count("size"));
-        library.archive = std::move(reference);
+        library.archive = CAIRN_TRY(archive_from_json(*archive));
       }
       lock.libraries.emplace(name, std::move(library));
     }

@@ -239,6 +239,18 @@ Result<RootMetadata> root_from_json(const Json& json) {
   return root;
 }
 
+Json to_json(const ArchiveRef& archive) {
+  return {{"url", archive.url}, {"digest", archive.digest.to_string()}, {"size", archive.size}};
+}
+
+Result<ArchiveRef> archive_from_json(const JsonReader& archive) {
+  ArchiveRef reference;
+  reference.url = CAIRN_TRY(archive.string("url"));
+  reference.digest = CAIRN_TRY(archive.digest("digest"));
+  reference.size = CAIRN_TRY(archive.count("size"));
+  return reference;
+}
+
 Json to_json(const LibraryEntry& entry) {
   Json out;
   write_header(out, "library", entry.version, entry.expires);
@@ -250,10 +262,7 @@ Json to_json(const LibraryEntry& entry) {
   Json files = Json::object();
   for (const auto& [path, digest] : entry.files) files[path] = digest.to_string();
   out["files"] = files;
-  if (entry.archive) {
-    out["archive"] = {
-        {"url", entry.archive->url}, {"digest", entry.archive->digest.to_string()}, {"size", entry.archive->size}};
-  }
+  if (entry.archive) out["archive"] = to_json(*entry.archive);
   out["depends"] = entry.depends;
   out["targets"] = entry.targets;
   if (entry.yanked) out["yanked"] = *entry.yanked;
@@ -286,11 +295,7 @@ Result<LibraryEntry> entry_from_json(const Json& json) {
     entry.files.emplace(path, digest);
   }
   if (std::optional<JsonReader> archive = CAIRN_TRY(signed_part.find("archive"))) {
-    ArchiveRef ref;
-    ref.url = CAIRN_TRY(archive->string("url"));
-    ref.digest = CAIRN_TRY(archive->digest("digest"));
-    ref.size = CAIRN_TRY(archive->count("size"));
-    entry.archive = std::move(ref);
+    entry.archive = CAIRN_TRY(archive_from_json(*archive));
   }
   entry.depends = CAIRN_TRY(signed_part.string_map_or_empty("depends"));
   entry.targets = CAIRN_TRY(signed_part.strings_or_empty("targets"));

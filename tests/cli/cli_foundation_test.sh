@@ -34,7 +34,7 @@ set -e
 expect_eq "missing file exits 1" "$status" "1"
 expect_contains "missing file says so" "$message" "cairn: error: $work/missing: no such file"
 
-# --- hash tree: the reference tree of tests/manifest/tree_test.cc, made by the shell -------
+# --- hash tree: the reference tree of tests/core/tree_test.cc, made by the shell -------
 make_tree() { # make_tree DIR
   mkdir -p "$1/src/empty" "$1/bin"
   printf 'hello\n' >"$1/README"

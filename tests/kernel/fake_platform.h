@@ -1,4 +1,4 @@
-// A scripted stand-in for the platform (platform.h) so that the kernel's runtime and scheduler
+// A scripted stand-in for the platform (cairn/solo5.h) so that the kernel's runtime and scheduler
 // run as ordinary host code in tests: a simulated monotonic clock that yield advances, devices
 // that become ready at scripted times, net devices with scripted incoming frames and captured
 // outgoing ones, and a console captured into a string.

@@ -1,4 +1,4 @@
-// The application calls of platform.h for the spt target: each is one or two Linux system calls
+// The application calls of cairn/solo5.h for the spt target: each is one or two Linux system calls
 // on descriptors the tender prepared (console, clocks, epoll + timerfd for yield, tap and block
 // device fds from the manifest).
 #include <cairn/abi/mft_abi.h>

@@ -21,6 +21,9 @@
 extern "C" {
 #endif
 
+/* C and C++ both read this header: typedef, not using. */
+/* NOLINTBEGIN(modernize-use-using) */
+
 typedef enum {
   SOLO5_R_OK = 0,   /* done */
   SOLO5_R_AGAIN,    /* nothing to do now (no packet waiting); try again after yield */
@@ -91,6 +94,8 @@ struct solo5_block_info {
 solo5_result_t solo5_block_acquire(const char *name, solo5_handle_t *handle, struct solo5_block_info *info);
 solo5_result_t solo5_block_write(solo5_handle_t handle, solo5_off_t offset, const uint8_t *buf, size_t size);
 solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset, uint8_t *buf, size_t size);
+
+/* NOLINTEND(modernize-use-using) */
 
 #ifdef __cplusplus
 }

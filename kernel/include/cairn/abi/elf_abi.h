@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "cairn/abi/layout.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -39,16 +41,7 @@ struct abi1_info {
 };
 
 /* Layout checks: these sizes are the ABI. */
-#ifdef __cplusplus
-#define CAIRN_ABI_ASSERT static_assert
-#define CAIRN_ABI_ALIGNOF alignof
-#else
-#define CAIRN_ABI_ASSERT _Static_assert
-#define CAIRN_ABI_ALIGNOF _Alignof
-#endif
 CAIRN_ABI_ASSERT(sizeof(struct abi1_info) == 16, "abi1_info layout");
-#undef CAIRN_ABI_ASSERT
-#undef CAIRN_ABI_ALIGNOF
 
 #ifdef __cplusplus
 }

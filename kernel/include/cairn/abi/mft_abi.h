@@ -10,9 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cairn/abi/layout.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* C and C++ both read this header: typedef, not using. */
+/* NOLINTBEGIN(modernize-use-using) */
 
 /* The MFT note: the devices the image declares, each with a name the operator wires to a host
  * resource (--net:NAME=TAP, --block:NAME=FILE). Entry 0 is always a nameless
@@ -61,13 +66,6 @@ struct mft {
 };
 
 /* Layout checks: these sizes are the ABI. */
-#ifdef __cplusplus
-#define CAIRN_ABI_ASSERT static_assert
-#define CAIRN_ABI_ALIGNOF alignof
-#else
-#define CAIRN_ABI_ASSERT _Static_assert
-#define CAIRN_ABI_ALIGNOF _Alignof
-#endif
 CAIRN_ABI_ASSERT(sizeof(mft_type_t) == 4, "mft_type_t is 32 bits");
 CAIRN_ABI_ASSERT(sizeof(struct mft_entry) == 104, "mft_entry layout");
 CAIRN_ABI_ASSERT(offsetof(struct mft_entry, u) == 72, "mft_entry.u offset");
@@ -75,8 +73,8 @@ CAIRN_ABI_ASSERT(offsetof(struct mft_entry, b) == 88, "mft_entry.b offset");
 CAIRN_ABI_ASSERT(offsetof(struct mft_entry, attached) == 96, "mft_entry.attached offset");
 CAIRN_ABI_ASSERT(sizeof(struct mft) == 8, "mft header layout");
 CAIRN_ABI_ASSERT(CAIRN_ABI_ALIGNOF(struct mft) == 8, "mft alignment: its note descriptor has 4 bytes of padding");
-#undef CAIRN_ABI_ASSERT
-#undef CAIRN_ABI_ALIGNOF
+
+/* NOLINTEND(modernize-use-using) */
 
 #ifdef __cplusplus
 }

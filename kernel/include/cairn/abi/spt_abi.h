@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cairn/abi/layout.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -43,16 +45,7 @@ struct spt_boot_info {
 #define SPT_INTERNAL_TIMERFD (~1U)
 
 /* Layout checks: these sizes are the ABI. */
-#ifdef __cplusplus
-#define CAIRN_ABI_ASSERT static_assert
-#define CAIRN_ABI_ALIGNOF alignof
-#else
-#define CAIRN_ABI_ASSERT _Static_assert
-#define CAIRN_ABI_ALIGNOF _Alignof
-#endif
 CAIRN_ABI_ASSERT(sizeof(struct spt_boot_info) == 40, "spt_boot_info layout");
-#undef CAIRN_ABI_ASSERT
-#undef CAIRN_ABI_ALIGNOF
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
 
 #include "cairn/core/canonical_json.h"
 #include "cairn/core/digest.h"
+#include "cairn/core/json_reader.h"
 #include "cairn/core/result.h"
 #include "cairn/core/time.h"
 #include "cairn/core/tree.h"
@@ -129,6 +130,9 @@ Result<void> sign_document(SignedDocument& document, const signing::Signer& sign
 
 Json to_json(const RootMetadata& root);
 Json to_json(const LibraryEntry& entry);
+// {url, digest, size}, as library entries and lock files both carry it.
+Json to_json(const ArchiveRef& archive);
+Result<ArchiveRef> archive_from_json(const JsonReader& archive);
 Json to_json(const SnapshotMetadata& snapshot);
 Json to_json(const TimestampMetadata& timestamp);
 // Read the `signed` part of a checked document; errors are malformed and name the field.

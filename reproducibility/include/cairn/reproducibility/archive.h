@@ -1,6 +1,6 @@
 // Deterministic tar.gz archives of trees, and their safe extraction.
 //
-// create_archive writes bytes that depend only on the tree (see manifest/tree.h): two checkouts
+// create_archive writes bytes that depend only on the tree (see core/tree.h): two checkouts
 // of the same library, made at different times by different users in different folders, pack to
 // the same bytes and so to the same digest. extract_archive is the other half: it unpacks an
 // archive from anywhere without letting it write outside the destination, create devices, or

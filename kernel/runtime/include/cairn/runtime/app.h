@@ -1,6 +1,6 @@
 // The application's entry point, and what the runtime hands it.
 //
-// The bindings call solo5_app_main (platform.h); the runtime's implementation of it sets up the
+// The bindings call solo5_app_main (cairn/solo5.h); the runtime's implementation of it sets up the
 // heap, runs global constructors, splits the command line into arguments and calls app_main,
 // which every Cairn unikernel defines. Its return value is the unikernel's exit status.
 #pragma once

@@ -2,7 +2,7 @@
 // UDP sockets and the DHCP client (or a static address) composed into one state machine.
 // Frames and time go in; frames, deadlines and events come out. It never calls the platform.
 //
-// The kernel glue, one task per interface (names from cairn/platform.h and cairn/sched):
+// The kernel glue, one task per interface (names from cairn/solo5.h and cairn/sched):
 //
 //   Interface net(config);                                   // MAC and MTU from solo5_net_acquire
 //   net.start(now());                                        // DHCPDISCOVER, or the static address
