@@ -38,11 +38,12 @@ using internal::ScopedLocale;
 
 namespace {
 
-// Extracted permissions: the archive decides only whether a file is executable (owner bit).
-// setuid, setgid, sticky bits, owners and mtimes from the archive are never applied.
-constexpr mode_t file_permissions = 0644;
-constexpr mode_t executable_permissions = 0755;
-constexpr mode_t directory_permissions = 0755;
+// Extracted permissions are those of libarchive_support.h: the archive decides only whether a
+// file is executable (owner bit). setuid, setgid, sticky bits, owners and mtimes from the archive
+// are never applied.
+using internal::directory_permissions;
+using internal::executable_permissions;
+using internal::file_permissions;
 
 constexpr std::size_t copy_block_size = 256 * 1024;
 

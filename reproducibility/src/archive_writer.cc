@@ -31,10 +31,11 @@ using internal::ScopedLocale;
 
 namespace {
 
-// Permissions in the archive: only a file's owner-execute bit survives from the tree.
-constexpr mode_t file_permissions = 0644;
-constexpr mode_t executable_permissions = 0755;
-constexpr mode_t directory_permissions = 0755;
+// Permissions in the archive (libarchive_support.h): only a file's owner-execute bit survives
+// from the tree.
+using internal::directory_permissions;
+using internal::executable_permissions;
+using internal::file_permissions;
 constexpr mode_t symlink_permissions = 0777;
 
 // Large enough that system-call and libarchive overhead vanish, small enough for the cache.

@@ -8,12 +8,19 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <locale.h>
+#include <sys/types.h>
 
 #include <string>
 #include <string_view>
 #include <utility>
 
 namespace cairn::reproducibility::internal {
+
+// The permissions of archive entries, written and extracted alike: a tree records only whether a
+// file is executable.
+inline constexpr mode_t file_permissions = 0644;
+inline constexpr mode_t executable_permissions = 0755;
+inline constexpr mode_t directory_permissions = 0755;
 
 using ArchiveWriteHandle = UniqueHandle<archive, archive_write_free>;
 using ArchiveReadHandle = UniqueHandle<archive, archive_read_free>;
