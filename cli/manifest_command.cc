@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace cairn::manifest;
 
-constexpr std::int64_t day = 24 * 3600;
+constexpr std::int64_t day = std::int64_t{24} * 3600;
 
 struct InitOptions {
   std::vector<std::string> root_keys, snapshot_keys, timestamp_keys, maintainer_keys;

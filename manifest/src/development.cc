@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::int64_t development_lifetime = 365 * 24 * 3600;
+constexpr std::int64_t development_lifetime = std::int64_t{365} * 24 * 3600;
 
 Result<signing::Ed25519PrivateKey> development_key(const fs::path& path) {
   if (fs::exists(path)) return signing::Ed25519PrivateKey::load(path);

@@ -134,6 +134,7 @@ class Explanation {
     std::string_view name = name_of(term.package);
     if (yanked.size() == 1) return fmt::format("{} {} is yanked ({})", name, yanked[0].first, yanked[0].second);
     std::vector<std::string> items;
+    items.reserve(yanked.size());
     for (const auto& [version, reason] : yanked) items.push_back(fmt::format("{} ({})", version, reason));
     return fmt::format("{} {} are yanked", name, join(items, " and "));
   }

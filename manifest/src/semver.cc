@@ -143,9 +143,9 @@ std::string Version::to_string() const {
 }
 
 std::strong_ordering operator<=>(const Version& a, const Version& b) {
-  if (auto c = a.major <=> b.major; c != 0) return c;
-  if (auto c = a.minor <=> b.minor; c != 0) return c;
-  if (auto c = a.patch <=> b.patch; c != 0) return c;
+  if (auto c = a.major <=> b.major; std::is_neq(c)) return c;
+  if (auto c = a.minor <=> b.minor; std::is_neq(c)) return c;
+  if (auto c = a.patch <=> b.patch; std::is_neq(c)) return c;
   // A release ranks above its pre-releases.
   if (a.prerelease.empty() != b.prerelease.empty()) {
     return a.prerelease.empty() ? std::strong_ordering::greater : std::strong_ordering::less;
@@ -156,10 +156,10 @@ std::strong_ordering operator<=>(const Version& a, const Version& b) {
     bool x_numeric = is_numeric(x), y_numeric = is_numeric(y);
     if (x_numeric && y_numeric) {
       if (x.size() != y.size()) return x.size() <=> y.size();
-      if (auto c = x.compare(y) <=> 0; c != 0) return c;
+      if (auto c = x.compare(y) <=> 0; std::is_neq(c)) return c;
     } else if (x_numeric != y_numeric) {
       return x_numeric ? std::strong_ordering::less : std::strong_ordering::greater;
-    } else if (auto c = x.compare(y) <=> 0; c != 0) {
+    } else if (auto c = x.compare(y) <=> 0; std::is_neq(c)) {
       return c;
     }
   }

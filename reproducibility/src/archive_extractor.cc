@@ -45,7 +45,7 @@ using internal::directory_permissions;
 using internal::executable_permissions;
 using internal::file_permissions;
 
-constexpr std::size_t copy_block_size = 256 * 1024;
+constexpr std::size_t copy_block_size = std::size_t{256} * 1024;
 
 // Names are read under "C": libarchive then passes pax (UTF-8) names through as raw bytes, where
 // a UTF-8 locale would normalize them to NFC and change the tree digest of an NFD name.

@@ -39,7 +39,7 @@ using internal::file_permissions;
 constexpr mode_t symlink_permissions = 0777;
 
 // Large enough that system-call and libarchive overhead vanish, small enough for the cache.
-constexpr std::size_t copy_block_size = 256 * 1024;
+constexpr std::size_t copy_block_size = std::size_t{256} * 1024;
 
 // tar's traditional 10 KiB blocking; the last block is not padded (bytes_in_last_block = 1), so
 // the output does not depend on whether it goes to a file or a device.

@@ -121,7 +121,7 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t* ready_set) {
   long count;
   do {
     count = system_call(sys_epoll_pwait, boot->epollfd, reinterpret_cast<long>(events),
-                        static_cast<long>(net_device_count + 1), timeout_ms, 0, 0);
+                        static_cast<long>(net_device_count) + 1, timeout_ms, 0, 0);
   } while (count == error_interrupted);
   solo5_handle_set_t ready = 0;
   for (long i = 0; i < count; ++i) {

@@ -16,7 +16,7 @@ namespace {
 
 // 256 KiB of stack below the top of guest memory. Tasks keep their frames on the heap, so the
 // machine stack stays shallow.
-constexpr uint64_t stack_size = 256 * 1024;
+constexpr uint64_t stack_size = uint64_t{256} * 1024;
 constexpr uint64_t page_size = 4096;
 
 __attribute__((no_stack_protector)) uintptr_t fresh_canary() {

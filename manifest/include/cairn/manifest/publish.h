@@ -52,8 +52,8 @@ Result<LibraryEntry> release_library(const std::filesystem::path& library, const
 
 struct PublishOptions {
   std::int64_t now = 0;
-  std::int64_t snapshot_lifetime = 30 * 24 * 3600;
-  std::int64_t timestamp_lifetime = 7 * 24 * 3600;
+  std::int64_t snapshot_lifetime = std::int64_t{30} * 24 * 3600;
+  std::int64_t timestamp_lifetime = std::int64_t{7} * 24 * 3600;
   bool only_if_changed = false;  // keep the current snapshot when its entries are unchanged
 };
 

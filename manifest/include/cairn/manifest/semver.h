@@ -31,7 +31,7 @@ struct Version {
 
   // semver 2.0 precedence (build metadata ignored).
   friend std::strong_ordering operator<=>(const Version& a, const Version& b);
-  friend bool operator==(const Version& a, const Version& b) { return (a <=> b) == 0; }
+  friend bool operator==(const Version& a, const Version& b) { return std::is_eq(a <=> b); }
 };
 
 class Constraint {
