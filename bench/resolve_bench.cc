@@ -9,6 +9,7 @@
 // must back off to older versions and backtrack. The app needs the 20 highest-index libraries,
 // which pulls in most of the graph.
 #include "cairn/manifest/client.h"
+#include "cairn/manifest/library_description.h"
 #include "cairn/manifest/publish.h"
 #include "cairn/manifest/resolver.h"
 #include "cairn/core/file.h"
@@ -151,5 +152,19 @@ void BM_VerifyRepositoryOpenPgp(benchmark::State& state) {
   std::system(("gpgconf --homedir " + home + " --kill all").c_str());
 }
 BENCHMARK(BM_VerifyRepositoryOpenPgp)->Arg(100)->Unit(benchmark::kMillisecond);
+
+// Source globs with many "**" against a deep path that they do not match (the worst case: every
+// "**" could take any number of components). Issue 15 measured the recursive matcher of b878f8a at
+// more than a minute for twelve "**" and a path 31 folders deep; see bench/README.md.
+void BM_GlobManyDoubleStars(benchmark::State& state) {
+  std::string glob;
+  for (int64_t i = 0; i < state.range(0); ++i) glob += "**/";
+  glob += "x";
+  std::string path;
+  for (int i = 0; i < 31; ++i) path += "d/";
+  path += "y";
+  for (auto _ : state) benchmark::DoNotOptimize(glob_matches(glob, path));
+}
+BENCHMARK(BM_GlobManyDoubleStars)->Arg(4)->Arg(8)->Arg(12)->Arg(24);
 
 }  // namespace
