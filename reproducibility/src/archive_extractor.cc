@@ -6,8 +6,9 @@
 // and files are created with O_EXCL, so no path is ever resolved through a symlink. Each entry is
 // checked before anything is written for it (paths, types, link targets, sizes); after the last
 // one the kernel resolves every symlink beneath the root (openat2 RESOLVE_BENEATH) to catch
-// chains that only escape once combined. Only then is the temporary directory renamed to the
-// destination: an error at any point leaves nothing behind.
+// chains that only escape once combined, and a dangling link, where the kernel stops early, is
+// followed on through the extracted links as if what it names existed. Only then is the temporary
+// directory renamed to the destination: an error at any point leaves nothing behind.
 #include "cairn/reproducibility/archive.h"
 
 #include "cairn/core/file.h"
@@ -132,8 +133,12 @@ enum class NodeKind { directory, file, symlink };
 
 struct Node {
   NodeKind kind;
-  std::uint64_t size = 0;  // for files: bytes, counted again by every hardlink to it
+  std::uint64_t size = 0;        // for files: bytes, counted again by every hardlink to it
+  std::string symlink_target{};  // for symlinks: the link's text
 };
+
+// How many symlinks one resolution follows before Linux gives up with ELOOP (MAXSYMLINKS).
+constexpr int max_followed_symlinks = 40;
 
 // Writes the entries of one archive below `root_fd` and remembers what it wrote.
 class TreeExtractor {
@@ -164,7 +169,8 @@ class TreeExtractor {
   }
 
   // Resolves every extracted symlink with the kernel, beneath the root: refuses any that leads
-  // outside, through however many links. Dangling or looping links inside are left as they are.
+  // outside, through however many links. Dangling links are refused too if they would lead
+  // outside once what they name is made; those that stay inside, and looping links, are left.
   Result<void> check_symlinks_resolve_inside() const {
     for (const std::string& path : symlinks_) {
       open_how how{};
@@ -183,7 +189,7 @@ class TreeExtractor {
       }
       switch (error) {
         case ENOENT:
-        case ENOTDIR:
+        case ENOTDIR: CAIRN_TRY(check_dangling_symlink_stays_inside(path)); continue;
         case ELOOP: continue;
         case EXDEV:
           return make_error(ErrorCode::refused, "entry '{}': symlink chain leaves the destination", printable(path));
@@ -227,6 +233,47 @@ class TreeExtractor {
       case AE_IFSOCK: return refuse_type("a socket");
       default: return refuse_type(fmt::format("of unknown type {:o}", type));
     }
+  }
+
+  // The kernel stops resolving a dangling link at the first component that is missing (or is a
+  // file with more to follow), before any ".." after it: "t" -> "s/missing/../../x" with "s" ->
+  // "." resolves to nothing today, and to the destination's parent once a folder "missing" is
+  // made in the tree. So the link is followed on here, through the extracted links, taking every
+  // such component for a folder; refused if that climbs above the root.
+  Result<void> check_dangling_symlink_stays_inside(const std::string& path) const {
+    std::vector<std::string_view> reached;  // folders below the root
+    std::vector<std::string_view> pending;  // components still to resolve, the next one last
+    auto push_components = [&pending](std::string_view text) {
+      std::vector<std::string_view> components;
+      for_each_component(text, [&](std::string_view component) { components.push_back(component); });
+      pending.insert(pending.end(), components.rbegin(), components.rend());
+    };
+    push_components(path);
+    int followed = 0;
+    while (!pending.empty()) {
+      std::string_view component = pending.back();
+      pending.pop_back();
+      if (component.empty() || component == ".") continue;
+      if (component == "..") {
+        if (reached.empty()) {
+          return refused(fmt::format("entry '{}': dangling symlink leaves the destination once what it names is made",
+                                     printable(path)));
+        }
+        reached.pop_back();
+        continue;
+      }
+      std::string candidate;
+      for (std::string_view folder : reached) candidate.append(folder).push_back('/');
+      candidate.append(component);
+      auto node = nodes_.find(candidate);
+      if (node == nodes_.end() || node->second.kind != NodeKind::symlink) {
+        reached.push_back(component);
+        continue;
+      }
+      if (++followed > max_followed_symlinks) return {};  // a loop: it leads nowhere
+      push_components(node->second.symlink_target);
+    }
+    return {};
   }
 
   static Error refuse_type(std::string_view what) {
@@ -312,7 +359,7 @@ class TreeExtractor {
     int parent = CAIRN_TRY(parent_directory_of(path));
     std::string leaf(leaf_of(path));
     if (::symlinkat(target.c_str(), parent, leaf.c_str()) != 0) return system_error("create symlink", errno);
-    nodes_.emplace(path, Node{NodeKind::symlink});
+    nodes_.emplace(path, Node{NodeKind::symlink, 0, target});
     symlinks_.push_back(path);
     return {};
   }

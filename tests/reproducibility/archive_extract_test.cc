@@ -107,6 +107,18 @@ TEST_F(ArchiveExtract, RefusesSymlinkChainThatOnlyEscapesWhenResolved) {
                  ErrorCode::refused, "entry 'x': symlink chain leaves the destination");
 }
 
+TEST_F(ArchiveExtract, RefusesDanglingSymlinkThatEscapesOnceAFolderItNamesIsMade) {
+  // The kernel stops at "missing", so t resolves to nothing; but s is the root itself, so once a
+  // folder "missing" is made in the tree, t leads to the destination's parent.
+  expect_refused(extract({symlink_entry("s", "."), symlink_entry("t", "s/missing/../../x")}), ErrorCode::refused,
+                 "entry 't': dangling symlink leaves the destination once what it names is made");
+}
+
+TEST_F(ArchiveExtract, RefusesSymlinkThatEscapesOnceAFileItPassesBecomesAFolder) {
+  expect_refused(extract({symlink_entry("s", "."), file_entry("f", "x"), symlink_entry("t", "s/f/../../x")}),
+                 ErrorCode::refused, "entry 't': dangling symlink leaves the destination once what it names is made");
+}
+
 TEST_F(ArchiveExtract, RefusesEmptySymlinkTarget) {
   expect_refused(extract({symlink_entry("link", "")}), ErrorCode::refused, "symlink has an empty target");
 }
