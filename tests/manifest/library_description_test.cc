@@ -274,6 +274,14 @@ TEST(GlobMatches, StarMatchesAnyCharactersWithinOneComponent) {
   EXPECT_FALSE(glob_matches("src*c", "src/net.c"));
 }
 
+TEST(GlobMatches, StarStaysAWildcardWhereTheNameHoldsAStar) {
+  // A '*' in a file name matched the glob's '*' as a literal, which then could not stretch.
+  EXPECT_TRUE(glob_matches("*.h", "*a.h"));
+  EXPECT_TRUE(glob_matches("src/a*", "src/a*b"));
+  EXPECT_TRUE(glob_matches("src/*", "src/*"));
+  EXPECT_FALSE(glob_matches("src/*.c", "src/*.h"));
+}
+
 TEST(GlobMatches, QuestionMarkMatchesOneCharacterButNotASlash) {
   EXPECT_TRUE(glob_matches("?.c", "a.c"));
   EXPECT_FALSE(glob_matches("?.c", ".c"));
