@@ -1,0 +1,2 @@
+src/*.cc
+src/stack.cc
