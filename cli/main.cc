@@ -23,6 +23,7 @@ int run_cairn(int argc, char** argv) {
   add_run_commands(app, invocation);
   add_manifest_commands(app, invocation);
   add_lock_commands(app, invocation);
+  add_build_commands(app, invocation);
 
   try {
     app.parse(argc, argv);

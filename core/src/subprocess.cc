@@ -215,4 +215,33 @@ Result<ProcessExit> run_process(const std::vector<std::string>& argv, const Line
   return decode(wait_status);
 }
 
+Result<ProcessExit> run_to_file(const std::vector<std::string>& argv, const std::filesystem::path& output,
+                                const std::vector<std::string>* environment) {
+  if (argv.empty()) return make_error(ErrorCode::invalid_argument, "no program to run");
+  std::vector<char*> arguments;
+  for (const auto& argument : argv) arguments.push_back(const_cast<char*>(argument.c_str()));
+  arguments.push_back(nullptr);
+  std::vector<char*> variables;
+  if (environment != nullptr) {
+    for (const auto& variable : *environment) variables.push_back(const_cast<char*>(variable.c_str()));
+    variables.push_back(nullptr);
+  }
+
+  posix_spawn_file_actions_t actions;
+  if (int error = ::posix_spawn_file_actions_init(&actions); error != 0) return system_error("spawn", error);
+  ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ::posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = 0;
+  int error = ::posix_spawn(&pid, arguments[0], &actions, nullptr, arguments.data(),
+                            environment != nullptr ? variables.data() : environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) return system_error(fmt::format("start {}", argv[0]), error);
+  int wait_status = 0;
+  while (::waitpid(pid, &wait_status, 0) < 0) {
+    if (errno != EINTR) return system_error("waitpid", errno);
+  }
+  return decode(wait_status);
+}
+
 }  // namespace cairn

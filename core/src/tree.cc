@@ -85,6 +85,7 @@ class TreeScanner {
       if (::fstatat(directory_fd.get(), name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
         return system_error(fmt::format("stat {}", (root_ / path).string()), errno);
       }
+      if (options_.exclude && options_.exclude(path, S_ISDIR(info.st_mode))) continue;
       if (S_ISDIR(info.st_mode)) {
         UniqueFd child(::openat(directory_fd.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!child.valid()) return system_error(fmt::format("open {}", (root_ / path).string()), errno);

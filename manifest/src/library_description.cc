@@ -5,6 +5,8 @@
 #include "cairn/core/json_reader.h"
 #include "cairn/manifest/semver.h"
 
+#include <algorithm>
+#include <cctype>
 #include <limits>
 #include <set>
 
@@ -78,6 +80,56 @@ bool match_components(const std::vector<std::string_view>& glob, const std::vect
       glob, path, [](std::string_view component) { return component == "**"; }, component_matches);
 }
 
+// A path inside its folder (check_relative_path), or an error naming the field.
+Result<std::string> contained_path(const JsonReader& value) {
+  std::string path = CAIRN_TRY(value.as_string());
+  if (auto reason = check_relative_path(path)) {
+    return value.error(fmt::format("'{}' must be a path inside the folder ({})", path, *reason));
+  }
+  return path;
+}
+
+Result<std::vector<std::string>> contained_paths_or_empty(const JsonReader& json, std::string_view key) {
+  std::vector<std::string> paths;
+  for (const auto& element : CAIRN_TRY(json.elements_of(key))) paths.push_back(CAIRN_TRY(contained_path(element)));
+  return paths;
+}
+
+bool is_known_target(std::string_view target) {
+  return std::find(std::begin(known_targets), std::end(known_targets), target) != std::end(known_targets);
+}
+
+Result<LibraryBuild> read_library_build(const JsonReader& build) {
+  CAIRN_TRY(build.allow_only({"include", "sources", "per_target"}));
+  LibraryBuild result;
+  result.include = CAIRN_TRY(contained_paths_or_empty(build, "include"));
+  result.sources = CAIRN_TRY(contained_paths_or_empty(build, "sources"));
+  for (const auto& [target, part] : CAIRN_TRY(build.members_of("per_target"))) {
+    if (!is_known_target(target)) return part.error("is not a target Cairn knows (spt, hvt, virtio)");
+    CAIRN_TRY(part.allow_only({"sources", "linker_script"}));
+    LibraryTargetBuild target_build;
+    target_build.sources = CAIRN_TRY(contained_paths_or_empty(part, "sources"));
+    if (auto script = CAIRN_TRY(part.find("linker_script"))) target_build.linker_script = CAIRN_TRY(contained_path(*script));
+    result.per_target.emplace(target, std::move(target_build));
+  }
+  return result;
+}
+
+// A device name as Solo5's manifest holds it: 1..67 ASCII letters and digits.
+Result<std::vector<std::string>> device_names(const JsonReader& devices, std::string_view key,
+                                              std::set<std::string>& seen) {
+  std::vector<std::string> names;
+  for (const auto& element : CAIRN_TRY(devices.elements_of(key))) {
+    std::string name = CAIRN_TRY(element.as_string());
+    bool alphanumeric = !name.empty() && name.size() <= 67 &&
+                        std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) != 0; });
+    if (!alphanumeric) return element.error(fmt::format("'{}' is not a device name (1..67 letters and digits)", name));
+    if (!seen.insert(name).second) return element.error(fmt::format("device '{}' is declared twice", name));
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
 }  // namespace
 
 bool glob_matches(std::string_view glob, std::string_view path) {
@@ -90,6 +142,7 @@ Result<LibraryDescription> read_library_description(const fs::path& library_dire
     std::string text = CAIRN_TRY(read_file(file, max_description_size));
     Json json = CAIRN_TRY(parse_json(text));
     JsonReader document(json);
+    CAIRN_TRY(document.allow_only({"name", "version", "license", "description", "depends", "sources", "targets", "build"}));
     LibraryDescription description;
     description.name = CAIRN_TRY(document.string("name"));
     description.version = CAIRN_TRY(document.string("version"));
@@ -99,6 +152,7 @@ Result<LibraryDescription> read_library_description(const fs::path& library_dire
     description.depends = CAIRN_TRY(constraint_map(document, "depends"));
     description.sources = CAIRN_TRY(document.strings_or_empty("sources"));
     description.targets = CAIRN_TRY(document.strings_or_empty("targets"));
+    if (auto build = CAIRN_TRY(document.find("build"))) description.build = CAIRN_TRY(read_library_build(*build));
     if (description.name.empty() || description.name.find('/') != std::string::npos || description.name[0] == '.') {
       return make_error(ErrorCode::malformed, "\"name\": '{}' is not a library name", description.name);
     }
@@ -113,11 +167,38 @@ Result<UnikernelDescription> read_unikernel_description(const fs::path& path) {
     std::string text = CAIRN_TRY(read_file(file, max_description_size));
     Json json = CAIRN_TRY(parse_json(text));
     JsonReader document(json);
+    CAIRN_TRY(document.allow_only({"name", "version", "target", "main", "requires", "devices", "memory_mib"}));
     UnikernelDescription description;
     description.name = CAIRN_TRY(document.string("name"));
-    description.version = CAIRN_TRY(document.string_or("version", ""));
-    description.target = CAIRN_TRY(document.string_or("target", ""));
+    if (description.name.empty() || !std::all_of(description.name.begin(), description.name.end(), [](unsigned char c) {
+          return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.';
+        }) || description.name.front() == '.') {
+      return make_error(ErrorCode::malformed, "\"name\": '{}' is not an image name (letters, digits, '-', '_', '.')",
+                        description.name);
+    }
+    description.version = CAIRN_TRY(document.string("version"));
+    CAIRN_TRY(Version::parse(description.version).with_context("\"version\""));
+    description.target = CAIRN_TRY(document.string("target"));
+    if (!is_known_target(description.target)) {
+      return make_error(ErrorCode::malformed, "\"target\": '{}' is not a target Cairn knows (spt, hvt, virtio)",
+                        description.target);
+    }
+    JsonReader main = CAIRN_TRY(document.array("main"));
+    for (const auto& element : CAIRN_TRY(main.elements())) description.main.push_back(CAIRN_TRY(contained_path(element)));
+    if (description.main.empty()) return main.error("must name at least one source");
     description.requires_ = CAIRN_TRY(constraint_map(document, "requires"));
+    if (auto devices = CAIRN_TRY(document.find("devices"))) {
+      CAIRN_TRY(devices->allow_only({"net", "block"}));
+      std::set<std::string> seen;
+      description.devices.net = CAIRN_TRY(device_names(*devices, "net", seen));
+      description.devices.block = CAIRN_TRY(device_names(*devices, "block", seen));
+      if (seen.size() > 63) return devices->error("declares more than 63 devices");
+    }
+    if (auto memory = CAIRN_TRY(document.find("memory_mib"))) {
+      std::int64_t mib = CAIRN_TRY(memory->as_integer());
+      if (mib < 1 || mib > max_memory_mib) return memory->error(fmt::format("must be 1..{}", max_memory_mib));
+      description.memory_mib = mib;
+    }
     std::string canonical = CAIRN_TRY(canonical_json(json));
     description.digest = Digest::sha256_of(canonical);
     return description;

@@ -211,4 +211,12 @@ std::string describe(const LockChange& change) {
   }
 }
 
+Result<Digest> dependency_list_digest(const LockFile& lock) {
+  Json list = Json::object();
+  for (const auto& [name, library] : lock.libraries) {
+    list[name] = {{"version", library.version}, {"tree", library.tree.to_string()}};
+  }
+  return Digest::sha256_of(CAIRN_TRY(canonical_json(list)));
+}
+
 }  // namespace cairn::manifest

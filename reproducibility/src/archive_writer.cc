@@ -211,7 +211,7 @@ Result<Digest> create_archive(const fs::path& root, const fs::path& output, cons
   if (options.mtime < 0) {
     return make_error(ErrorCode::invalid_argument, "archive mtime {} is negative", options.mtime);
   }
-  std::vector<TreeEntry> entries = CAIRN_TRY(scan_tree(root, {.compute_digests = false}));
+  std::vector<TreeEntry> entries = CAIRN_TRY(scan_tree(root, {.compute_digests = false, .exclude = {}}));
 
   // Publishing an archive that extraction would refuse helps nobody: say so now.
   for (const TreeEntry& entry : entries) {

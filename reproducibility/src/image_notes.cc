@@ -2,7 +2,9 @@
 // layouts are those of kernel/include/cairn/abi/ (elf_abi.h, mft_abi.h).
 #include "cairn/reproducibility/image_notes.h"
 
+#include "cairn/core/canonical_json.h"
 #include "cairn/core/file.h"
+#include "cairn/core/json_reader.h"
 
 #include <cairn/abi/elf_abi.h>
 #include <cairn/abi/mft_abi.h>
@@ -18,6 +20,23 @@ namespace {
 // The string stored in PT_INTERP: an executable interpreter that cannot exist, so that an image
 // started as a Linux program fails at once instead of running host-side.
 constexpr std::string_view fake_interpreter{"/nonexistent/cairn/\0", 20};
+
+// The name of Cairn's own notes (6 bytes with its NUL, padded to 8 like Solo5's).
+constexpr char cairn_note_name[] = "Cairn";
+static_assert(sizeof(cairn_note_name) == sizeof(SOLO5_NOTE_NAME));
+
+// Parses the descriptor of a `.note.cairn` strictly.
+Result<BuildNote> parse_build_note(std::string_view descriptor) {
+  descriptor = descriptor.substr(0, descriptor.find('\0'));
+  Json json = CAIRN_TRY(parse_json(descriptor));
+  JsonReader reader(json);
+  CAIRN_TRY(reader.allow_only({"dependencies", "manifest", "memory_mib"}));
+  BuildNote note;
+  note.dependencies = CAIRN_TRY(reader.digest("dependencies"));
+  note.manifest = CAIRN_TRY(reader.digest("manifest"));
+  if (auto memory = CAIRN_TRY(reader.find("memory_mib"))) note.memory_mib = CAIRN_TRY(memory->as_integer());
+  return note;
+}
 
 // Solo5 note header: n_namesz, n_descsz, n_type, then "Solo5\0" padded to 8 bytes.
 std::string note_header(std::uint32_t descriptor_size, std::uint32_t type) {
@@ -135,9 +154,25 @@ Result<std::string> manifest_note(const std::vector<Device>& devices) {
   return bytes;
 }
 
+Result<std::string> build_note(const BuildNote& note) {
+  Json json = {{"dependencies", note.dependencies.to_string()}, {"manifest", note.manifest.to_string()}};
+  if (note.memory_mib) json["memory_mib"] = *note.memory_mib;
+  std::string descriptor = CAIRN_TRY(canonical_json(json));
+  while (descriptor.size() % 4 != 0) descriptor.push_back('\0');
+  std::string bytes;
+  auto put32 = [&bytes](std::uint32_t value) { bytes.append(reinterpret_cast<const char*>(&value), 4); };
+  put32(sizeof(cairn_note_name));
+  put32(static_cast<std::uint32_t>(descriptor.size()));
+  put32(cairn_build_note_type);
+  bytes.append(cairn_note_name, sizeof(cairn_note_name));
+  bytes.append(2, '\0');  // the name padded to 8 bytes
+  return bytes + descriptor;
+}
+
 Result<void> write_notes_object(const std::filesystem::path& output, const ImageNotes& notes) {
   std::string manifest = CAIRN_TRY(manifest_note(notes.devices));
   std::string abi = abi_note(notes.target, notes.abi_version);
+  std::string cairn = notes.build ? CAIRN_TRY(build_note(*notes.build)) : std::string();
 
   struct Section {
     const char* name;
@@ -146,13 +181,14 @@ Result<void> write_notes_object(const std::filesystem::path& output, const Image
     std::uint64_t alignment;
     std::string_view content;
   };
-  const Section sections[] = {
+  std::vector<Section> sections{
       {".interp", SHT_PROGBITS, SHF_ALLOC, 1, fake_interpreter},
       {".note.solo5.abi", SHT_NOTE, SHF_ALLOC, 4, abi},
       {".note.solo5.manifest", SHT_NOTE, SHF_ALLOC, 8, manifest},
       {".note.GNU-stack", SHT_PROGBITS, 0, 1, {}},  // no executable stack wanted
   };
-  constexpr std::size_t section_count = std::size(sections) + 2;  // + null + .shstrtab
+  if (!cairn.empty()) sections.push_back({".note.cairn", SHT_NOTE, SHF_ALLOC, 4, cairn});
+  const std::size_t section_count = sections.size() + 2;  // + null + .shstrtab
 
   std::string names(1, '\0');
   std::vector<std::uint32_t> name_offsets;
@@ -165,7 +201,7 @@ Result<void> write_notes_object(const std::filesystem::path& output, const Image
 
   std::string file(sizeof(Elf64_Ehdr), '\0');
   std::vector<Elf64_Shdr> headers(section_count);
-  for (std::size_t i = 0; i < std::size(sections); ++i) {
+  for (std::size_t i = 0; i < sections.size(); ++i) {
     const Section& section = sections[i];
     while (file.size() % 8 != 0) file.push_back('\0');
     Elf64_Shdr& header = headers[i + 1];
@@ -197,8 +233,8 @@ Result<void> write_notes_object(const std::filesystem::path& output, const Image
   elf.e_version = EV_CURRENT;
   elf.e_ehsize = sizeof(Elf64_Ehdr);
   elf.e_shentsize = sizeof(Elf64_Shdr);
-  elf.e_shnum = section_count;
-  elf.e_shstrndx = section_count - 1;
+  elf.e_shnum = static_cast<Elf64_Half>(section_count);
+  elf.e_shstrndx = static_cast<Elf64_Half>(section_count - 1);
   elf.e_shoff = file.size();
   std::memcpy(file.data(), &elf, sizeof elf);
   file.append(reinterpret_cast<const char*>(headers.data()), headers.size() * sizeof(Elf64_Shdr));
@@ -259,6 +295,17 @@ Result<ImageNotes> read_image_notes(const std::filesystem::path& image) {
     auto header = CAIRN_TRY(file.read<Elf64_Nhdr>(program.p_offset, "note header").with_context(image.string()));
     auto name = CAIRN_TRY(file.slice(program.p_offset + sizeof(Elf64_Nhdr), sizeof(SOLO5_NOTE_NAME), "note name")
                               .with_context(image.string()));
+    if (header.n_namesz == sizeof(cairn_note_name) && name == std::string_view(cairn_note_name, sizeof(cairn_note_name)) &&
+        header.n_type == cairn_build_note_type) {
+      if (header.n_descsz > program.p_filesz - SOLO5_NOTE_HEADER_SIZE || header.n_descsz > max_build_note_size) {
+        return make_error(ErrorCode::malformed, "{}: Cairn note of {} bytes does not fit its segment", image.string(),
+                          header.n_descsz);
+      }
+      std::string_view descriptor = CAIRN_TRY(
+          file.slice(program.p_offset + SOLO5_NOTE_HEADER_SIZE, header.n_descsz, "Cairn note").with_context(image.string()));
+      notes.build = CAIRN_TRY(parse_build_note(descriptor).with_context(fmt::format("{}: .note.cairn", image.string())));
+      continue;
+    }
     if (header.n_namesz != sizeof(SOLO5_NOTE_NAME) ||
         name != std::string_view(SOLO5_NOTE_NAME, sizeof(SOLO5_NOTE_NAME))) {
       continue;

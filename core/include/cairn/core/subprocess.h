@@ -15,6 +15,7 @@
 
 #include "cairn/core/result.h"
 
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -42,5 +43,12 @@ using LineHandler = std::function<void(std::string_view line)>;
 // fails is a ProcessExit, not an error.
 Result<ProcessExit> run_process(const std::vector<std::string>& argv, const LineHandler& on_stdout,
                                 const LineHandler& on_stderr);
+
+// Runs `argv` (PATH is not searched) with stdin from /dev/null and stdout and stderr both written
+// to `output` (created or truncated, mode 0600), until it ends. No signal relay and no shared
+// state: safe to call from many threads at once (the build runs its actions this way). `environment`
+// replaces ours when given ("NAME=value" strings).
+Result<ProcessExit> run_to_file(const std::vector<std::string>& argv, const std::filesystem::path& output,
+                                const std::vector<std::string>* environment = nullptr);
 
 }  // namespace cairn

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +46,9 @@ struct ScanOptions {
   // Hash every file while scanning. Off for callers that read the files themselves anyway
   // (archive creation hashes the bytes as it archives them).
   bool compute_digests = true;
+  // Leaves out the entries (and whole folders) for which it returns true, given their relative
+  // path, before reading them: an app folder's _build/, say.
+  std::function<bool(std::string_view path, bool is_directory)> exclude;
 };
 
 // Trees deeper than this many levels are refused (by scanning, archiving and extraction alike).

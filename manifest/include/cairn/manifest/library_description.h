@@ -1,6 +1,19 @@
 // The unsigned descriptions in a checkout: library.json (one per library folder) and
 // unikernel.json (one per app), and the source tree a library.json selects.
 //
+// library.json: {name, version (semver), license, description?, depends?: {name: constraint},
+//   sources: [globs: the library's tree], targets?: [target],
+//   build?: {include?: [folders], sources?: [globs: what to compile],
+//            per_target?: {<target>: {sources?: [globs], linker_script?: path}}}}
+// `build` tells `cairn build` everything it needs: the public include folders (for the library
+// and everything that depends on it), the translation units for every target and those for one
+// target only, and the linker script a library that lays out images (the kernel) provides.
+// Every path there is relative to the library folder and resolved within its tree.
+//
+// unikernel.json, read strictly (an unknown key is refused, naming it):
+//   {name, version (semver), target ("spt"), main: [sources], requires?: {name: constraint},
+//    devices?: {net?: [names], block?: [names]}, memory_mib?: N}
+//
 // Source globs are relative to the library folder and match '/'-separated paths: `*` matches
 // any characters but '/', `?` one character but '/', and a whole component `**` matches zero or
 // more components ("include/**/*.h" matches include/a.h and include/x/y/a.h; "runtime/**"
@@ -16,11 +29,24 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace cairn::manifest {
+
+// How `cairn build` compiles one target of a library (library.json's "build").
+struct LibraryTargetBuild {
+  std::vector<std::string> sources;  // globs over the tree, compiled for this target only
+  std::string linker_script;         // a tree file, or empty
+};
+
+struct LibraryBuild {
+  std::vector<std::string> include;  // public include folders
+  std::vector<std::string> sources;  // globs over the tree, compiled for every target
+  std::map<std::string, LibraryTargetBuild> per_target;
+};
 
 struct LibraryDescription {
   std::string name;
@@ -30,15 +56,29 @@ struct LibraryDescription {
   std::map<std::string, std::string> depends;
   std::vector<std::string> sources;
   std::vector<std::string> targets;
+  std::optional<LibraryBuild> build;
+};
+
+struct UnikernelDevices {
+  std::vector<std::string> net;
+  std::vector<std::string> block;
 };
 
 struct UnikernelDescription {
   std::string name;
   std::string version;
   std::string target;
+  std::vector<std::string> main;                 // sources, relative to the app folder
   std::map<std::string, std::string> requires_;  // "requires": library -> constraint
+  UnikernelDevices devices;
+  std::optional<std::int64_t> memory_mib;        // the image's default memory
   Digest digest = Digest::sha256_of("");         // sha256 of the canonical JSON of the file
 };
+
+// The targets Cairn knows the names of (Solo5's); `cairn build` builds "spt".
+inline constexpr std::string_view known_targets[] = {"spt", "hvt", "virtio"};
+// The most memory an image may ask for, in MiB.
+inline constexpr std::int64_t max_memory_mib = 65536;
 
 // Reads and checks <dir>/library.json (name, semver version, constraints that parse).
 Result<LibraryDescription> read_library_description(const std::filesystem::path& library_directory);

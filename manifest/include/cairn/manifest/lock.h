@@ -44,6 +44,10 @@ Result<LockFile> parse_lock(std::string_view text);
 Result<LockFile> read_lock(const std::filesystem::path& path);
 Result<void> write_lock(const std::filesystem::path& path, const LockFile& lock);
 
+// The digest of the resolved dependency list an image records in its .note.cairn: SHA-256 of the
+// canonical JSON {"<name>": {"tree": "sha256:…", "version": "…"}, …} of the lock's libraries.
+Result<Digest> dependency_list_digest(const LockFile& lock);
+
 // The resolver's index of every verified entry.
 Result<PackageIndex> index_repository(const VerifiedRepository& repository);
 

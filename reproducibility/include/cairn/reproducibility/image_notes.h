@@ -8,10 +8,12 @@
 // Reading: `read_image_notes` finds the notes of a linked image the way a tender does.
 #pragma once
 
+#include "cairn/core/digest.h"
 #include "cairn/core/result.h"
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,10 +38,25 @@ std::string_view to_string(AbiTarget target);
 // The spt ABI version this toolchain builds for (SPT_ABI_VERSION in cairn/abi/spt_abi.h).
 inline constexpr std::uint32_t spt_abi_version = 2;
 
+// What `cairn build` records in an image's `.note.cairn` (note name "Cairn", type 1), so that a
+// bare image file can be traced back to its provenance: the digest of its resolved dependency
+// list (dependency_list_digest), the identity of the manifest they were resolved against, and the
+// memory the image asks for. The descriptor is canonical JSON:
+//   {"dependencies": "sha256:…", "manifest": "sha256:…", "memory_mib": N (optional)}
+struct BuildNote {
+  Digest dependencies = Digest::sha256_of("");
+  Digest manifest = Digest::sha256_of("");
+  std::optional<std::int64_t> memory_mib;
+};
+
+inline constexpr std::uint32_t cairn_build_note_type = 1;
+inline constexpr std::size_t max_build_note_size = 4096;
+
 struct ImageNotes {
   AbiTarget target = AbiTarget::spt;
   std::uint32_t abi_version = spt_abi_version;
   std::vector<Device> devices;  // without the reserved entry 0
+  std::optional<BuildNote> build;  // images built by `cairn build` have one
 };
 
 // Parses "net:NAME" or "block:NAME".
@@ -52,7 +69,11 @@ Result<void> check_devices(const std::vector<Device>& devices);
 std::string abi_note(AbiTarget target, std::uint32_t abi_version);
 Result<std::string> manifest_note(const std::vector<Device>& devices);
 
-// Writes the relocatable object with both notes and the .interp string (atomically).
+// The complete bytes of the `.note.cairn` note.
+Result<std::string> build_note(const BuildNote& note);
+
+// Writes the relocatable object with the notes (the Cairn note when `notes.build` holds one) and
+// the .interp string (atomically).
 Result<void> write_notes_object(const std::filesystem::path& output, const ImageNotes& notes);
 
 // Reads the ABI and manifest notes of a linked image. Every field is checked: the file is

@@ -1,0 +1,147 @@
+// Finding and identifying the toolchain (see toolchain.h).
+#include "cairn/builder/toolchain.h"
+
+#include "cairn/core/file.h"
+#include "cairn/core/subprocess.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <sstream>
+
+namespace cairn::builder {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t max_probe_output = 1 << 20;
+
+// The stdout (and stderr) of `argv`, which must exit 0.
+Result<std::string> output_of(const std::vector<std::string>& argv) {
+  TemporaryDirectory scratch = CAIRN_TRY(TemporaryDirectory::create("cairn-probe-"));
+  fs::path output = scratch.path() / "output";
+  ProcessExit exit = CAIRN_TRY(run_to_file(argv, output));
+  std::string text = CAIRN_TRY(read_file(output, max_probe_output));
+  if (exit.shell_status() != 0) {
+    return make_error(ErrorCode::io, "{} failed (status {}): {}", argv[0], exit.shell_status(), text);
+  }
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+// `name` if it holds a '/', else the first executable `name` in PATH.
+Result<fs::path> find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return fs::path(name);
+  const char* path = std::getenv("PATH");
+  std::string search = path != nullptr ? path : "/usr/bin:/bin";
+  std::stringstream folders(search);
+  for (std::string folder; std::getline(folders, folder, ':');) {
+    if (folder.empty() || folder.front() != '/') continue;
+    fs::path candidate = fs::path(folder) / name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return make_error(ErrorCode::not_found, "no '{}' in PATH ({})", name, search);
+}
+
+std::string stat_key(const fs::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return {};
+  return fmt::format("{}:{}:{}.{}", info.st_size, info.st_ino, info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
+}
+
+// Debian package -> version for the packages owning `paths` (empty without dpkg).
+std::map<std::string, std::string> owning_packages(const std::vector<fs::path>& paths) {
+  std::map<std::string, std::string> packages;
+  if (::access("/usr/bin/dpkg-query", X_OK) != 0) return packages;
+  std::vector<std::string> search{"/usr/bin/dpkg-query", "-S"};
+  for (const auto& path : paths) search.push_back(path.string());
+  auto owners = output_of(search);
+  if (!owners.ok()) return packages;
+  std::vector<std::string> query{"/usr/bin/dpkg-query", "-W", "-f=${Package} ${Version}\\n"};
+  std::stringstream lines(*owners);
+  for (std::string line; std::getline(lines, line);) {
+    auto colon = line.find(": ");
+    if (colon == std::string::npos) continue;
+    std::string package = line.substr(0, colon);
+    if (auto arch = package.find(':'); arch != std::string::npos) package.resize(arch);
+    query.push_back(package);
+  }
+  auto versions = output_of(query);
+  if (!versions.ok()) return packages;
+  std::stringstream rows(*versions);
+  for (std::string row; std::getline(rows, row);) {
+    auto space = row.find(' ');
+    if (space != std::string::npos) packages[row.substr(0, space)] = row.substr(space + 1);
+  }
+  return packages;
+}
+
+}  // namespace
+
+Json Toolchain::to_json() const {
+  Json programs_json = Json::array();
+  for (const auto& program : programs) {
+    programs_json.push_back({{"role", program.role}, {"path", program.path.string()}, {"digest", program.digest.to_string()}});
+  }
+  return {{"driver", driver.string()}, {"version", version}, {"programs", programs_json}, {"packages", packages}};
+}
+
+Result<Toolchain> find_toolchain(const std::string& driver_name, const fs::path& cache_file) {
+  auto found = [&]() -> Result<Toolchain> {
+    Toolchain toolchain;
+    toolchain.driver = CAIRN_TRY(find_program(driver_name));
+    std::vector<std::pair<std::string, fs::path>> roles{{"driver", toolchain.driver}};
+    for (const char* role : {"cc1plus", "as", "collect2", "ld"}) {
+      std::string where = CAIRN_TRY(output_of({toolchain.driver.string(), fmt::format("-print-prog-name={}", role)}));
+      roles.emplace_back(role, CAIRN_TRY(find_program(where)));
+    }
+    std::error_code error;
+    std::vector<fs::path> real_paths;
+    for (auto& [role, path] : roles) {
+      fs::path real = fs::canonical(path, error);
+      if (error) return make_error(ErrorCode::not_found, "{} ({}): {}", role, path.string(), error.message());
+      real_paths.push_back(real);
+    }
+
+    // The remembered identity counts only if every program is the same file as then.
+    std::string stat_keys;
+    for (const auto& path : real_paths) stat_keys += path.string() + "=" + stat_key(path) + ";";
+    if (!cache_file.empty()) {
+      if (auto text = read_file(cache_file, max_probe_output); text.ok()) {
+        if (auto remembered = parse_json(*text); remembered.ok() && remembered->value("stat", "") == stat_keys &&
+                                                 remembered->value("driver", "") == toolchain.driver.string()) {
+          toolchain.version = remembered->value("version", "");
+          toolchain.packages = remembered->value("packages", std::map<std::string, std::string>{});
+          for (const auto& program : remembered->value("programs", Json::array())) {
+            auto digest = Digest::parse(program.value("digest", ""));
+            if (!digest.ok()) break;
+            toolchain.programs.push_back({program.value("role", ""), program.value("path", ""), *digest});
+          }
+          if (toolchain.programs.size() == roles.size()) {
+            toolchain.identity = Digest::sha256_of(CAIRN_TRY(canonical_json(toolchain.to_json())));
+            return toolchain;
+          }
+          toolchain.programs.clear();
+        }
+      }
+    }
+
+    toolchain.version = CAIRN_TRY(output_of({toolchain.driver.string(), "-dumpfullversion"}));
+    for (std::size_t i = 0; i < roles.size(); ++i) {
+      toolchain.programs.push_back({roles[i].first, real_paths[i], CAIRN_TRY(digest_file(real_paths[i]))});
+    }
+    toolchain.packages = owning_packages(real_paths);
+    Json json = toolchain.to_json();
+    toolchain.identity = Digest::sha256_of(CAIRN_TRY(canonical_json(json)));
+    if (!cache_file.empty()) {
+      json["stat"] = stat_keys;
+      fs::create_directories(cache_file.parent_path(), error);
+      (void)write_file_atomically(cache_file, json.dump());  // only a memo: a failure costs time
+    }
+    return toolchain;
+  }();
+  return std::move(found).with_context(fmt::format("the toolchain ({})", driver_name));
+}
+
+}  // namespace cairn::builder
