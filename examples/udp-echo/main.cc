@@ -1,6 +1,7 @@
 // udp-echo: a network unikernel. It takes an address by DHCP, or the one given with
 // `--ipv4 A.B.C.D/N [--gateway A.B.C.D]`, prints it ("udp-echo: 10.0.0.2/24 via DHCP"), answers
 // ping (the interface does that) and sends every UDP datagram on port 7 back to its sender.
+#include <cairn/devices.h>
 #include <cairn/net/stack.h>
 #include <cairn/runtime/app.h>
 #include <cairn/runtime/print.h>
@@ -114,7 +115,7 @@ sched::Task<void> report_addresses(net::Stack& stack, bool dhcp) {
 sched::Task<int> echo(cairn::Arguments arguments) {
   net::netstack::Config config;
   if (!configure(arguments, config)) co_return 2;
-  net::Stack* stack = net::Stack::open("service0", config);
+  net::Stack* stack = net::Stack::open(cairn::devices::service0, config);
   if (stack == nullptr) {
     print("udp-echo: no network device 'service0' (run with --net:service0=TAP)\n");
     co_return 1;

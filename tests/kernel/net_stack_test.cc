@@ -3,6 +3,7 @@
 // built by hand (tests/protocols/packet_builder.h); what the stack writes is checked against
 // hand-built frames, or taken apart with the protocols' parsers where a field is the stack's
 // choice (IPv4 ids, DHCP transaction ids).
+#include "cairn/devices.h"
 #include "cairn/net/stack.h"
 
 #include <gtest/gtest.h>
@@ -240,7 +241,7 @@ class NetStackTest : public ::testing::Test {
 
   // Opens service0, as an app does; false when Stack::open refuses.
   bool open(const netstack::Config& config) {
-    stack_ = Stack::open("service0", config);
+    stack_ = Stack::open(devices::service0, config);
     return stack_ != nullptr;
   }
   Stack& stack() { return *stack_; }
@@ -366,7 +367,7 @@ TEST_F(NetStackTest, ReadsWholeFramesUpToTheMtuOfADeviceWithALargerOne) {
 }
 
 TEST_F(NetStackTest, OpeningAMissingDeviceReturnsNull) {
-  EXPECT_EQ(Stack::open("service1", static_config()), nullptr);
+  EXPECT_EQ(Stack::open(devices::service1, static_config()), nullptr);
   EXPECT_FALSE(service_device().acquired);
 }
 

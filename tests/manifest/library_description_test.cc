@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <random>
 #include <string>
@@ -177,7 +178,13 @@ TEST(ReadLibraryDescription, SaysWhenTheFolderHasNoLibraryJson) {
 // --- unikernel.json ---
 
 Json unikernel_json() {
-  return {{"name", "web"}, {"version", "0.1.0"}, {"target", "hvt"}, {"requires", {{"net", "^1.2"}, {"tls", "~2.1"}}}};
+  return {{"name", "web"},
+          {"version", "0.1.0"},
+          {"target", "hvt"},
+          {"main", {"main.cc", "src/routes.cc"}},
+          {"requires", {{"net", "^1.2"}, {"tls", "~2.1"}}},
+          {"devices", {{"net", {"service0", "admin"}}, {"block", {"storage"}}}},
+          {"memory_mib", 16}};
 }
 
 TEST(ReadUnikernelDescription, ReadsTheFileOrTheFolderHoldingIt) {
@@ -190,22 +197,27 @@ TEST(ReadUnikernelDescription, ReadsTheFileOrTheFolderHoldingIt) {
   EXPECT_EQ(from_folder.name, "web");
   EXPECT_EQ(from_folder.version, "0.1.0");
   EXPECT_EQ(from_folder.target, "hvt");
+  EXPECT_EQ(from_folder.main, (std::vector<std::string>{"main.cc", "src/routes.cc"}));
   EXPECT_EQ(from_folder.requires_, (std::map<std::string, std::string>{{"net", "^1.2"}, {"tls", "~2.1"}}));
+  EXPECT_EQ(from_folder.devices.net, (std::vector<std::string>{"service0", "admin"}));
+  EXPECT_EQ(from_folder.devices.block, (std::vector<std::string>{"storage"}));
+  EXPECT_EQ(from_folder.memory_mib, 16);
   EXPECT_EQ(from_file.name, from_folder.name);
   EXPECT_EQ(from_file.requires_, from_folder.requires_);
   EXPECT_EQ(from_file.digest, from_folder.digest);
 }
 
-TEST(ReadUnikernelDescription, NeedsOnlyAName) {
+TEST(ReadUnikernelDescription, RequiresNothingButNameVersionTargetAndMain) {
   Folder app;
-  app.write_json("unikernel.json", {{"name", "web"}});
+  app.write_json("unikernel.json", {{"name", "web"}, {"version", "1.0.0"}, {"target", "spt"}, {"main", {"main.cc"}}});
 
   UnikernelDescription description = must(read_unikernel_description(app.path()));
 
   EXPECT_EQ(description.name, "web");
-  EXPECT_EQ(description.version, "");
-  EXPECT_EQ(description.target, "");
   EXPECT_TRUE(description.requires_.empty());
+  EXPECT_TRUE(description.devices.net.empty());
+  EXPECT_TRUE(description.devices.block.empty());
+  EXPECT_FALSE(description.memory_mib.has_value());
 }
 
 // The digest a lock records is of the content, not of its spelling.
@@ -224,17 +236,91 @@ TEST(ReadUnikernelDescription, DigestsTheCanonicalJsonOfTheFile) {
   EXPECT_NE(must(read_unikernel_description(changed.path())).digest, digest);
 }
 
-TEST(ReadUnikernelDescription, RefusesAMissingNameAndARequirementThatDoesNotParse) {
-  Folder nameless, unparsable;
-  Json json = unikernel_json();
-  json.erase("name");
-  nameless.write_json("unikernel.json", json);
-  json = unikernel_json();
-  json["requires"]["net"] = "^";
-  unparsable.write_json("unikernel.json", json);
+// Read strictly: a typo or a wrong type must not silently change an image.
+TEST(ReadUnikernelDescription, RefusesUnknownKeysAndWrongValuesNamingTheKey) {
+  struct Case {
+    const char* what;
+    std::function<void(Json&)> change;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"missing name", [](Json& j) { j.erase("name"); }, "\"name\": missing"},
+      {"unknown key", [](Json& j) { j["device"] = Json::object(); }, "device"},
+      {"unknown device kind", [](Json& j) { j["devices"]["nett"] = Json::array(); }, "nett"},
+      {"bad requirement", [](Json& j) { j["requires"]["net"] = "^"; }, "\"requires.net\": constraint '^'"},
+      {"version not semver", [](Json& j) { j["version"] = "1.0"; }, "\"version\""},
+      {"unknown target", [](Json& j) { j["target"] = "xen"; }, "\"target\": 'xen'"},
+      {"main empty", [](Json& j) { j["main"] = Json::array(); }, "\"main\": must name at least one source"},
+      {"main escapes", [](Json& j) { j["main"] = {"../main.cc"}; }, "\"main[0]\""},
+      {"main absolute", [](Json& j) { j["main"] = {"/etc/passwd"}; }, "\"main[0]\""},
+      {"main not strings", [](Json& j) { j["main"] = {1}; }, "\"main[0]\": must be a string"},
+      {"device name", [](Json& j) { j["devices"]["net"] = {"service-0"}; }, "\"devices.net[0]\": 'service-0'"},
+      {"device twice", [](Json& j) { j["devices"]["block"] = {"admin"}; }, "device 'admin' is declared twice"},
+      {"memory zero", [](Json& j) { j["memory_mib"] = 0; }, "\"memory_mib\": must be 1..65536"},
+      {"memory text", [](Json& j) { j["memory_mib"] = "16"; }, "\"memory_mib\""},
+      {"name with a slash", [](Json& j) { j["name"] = "a/b"; }, "is not an image name"},
+  };
+  for (const auto& test : cases) {
+    SCOPED_TRACE(test.what);
+    Folder app;
+    Json json = unikernel_json();
+    test.change(json);
+    app.write_json("unikernel.json", json);
+    expect_error(read_unikernel_description(app.path()), ErrorCode::malformed, test.expected);
+  }
+}
 
-  expect_error(read_unikernel_description(nameless.path()), ErrorCode::malformed, "\"name\": missing");
-  expect_error(read_unikernel_description(unparsable.path()), ErrorCode::malformed, "\"requires.net\": constraint '^'");
+// --- library.json's "build" ---
+
+TEST(ReadLibraryDescription, ReadsTheBuildSection) {
+  Folder library;
+  library.write_json("library.json",
+                     {{"name", "kernel"},
+                      {"version", "0.1.0"},
+                      {"license", "MIT"},
+                      {"sources", {"**"}},
+                      {"build",
+                       {{"include", {"include", "runtime/include"}},
+                        {"sources", {"runtime/src/*.cc"}},
+                        {"per_target", {{"spt", {{"sources", {"spt/*.cc"}}, {"linker_script", "spt/image.ld"}}}}}}}});
+
+  LibraryDescription description = must(read_library_description(library.path()));
+
+  ASSERT_TRUE(description.build.has_value());
+  EXPECT_EQ(description.build->include, (std::vector<std::string>{"include", "runtime/include"}));
+  EXPECT_EQ(description.build->sources, (std::vector<std::string>{"runtime/src/*.cc"}));
+  ASSERT_TRUE(description.build->per_target.contains("spt"));
+  EXPECT_EQ(description.build->per_target.at("spt").sources, (std::vector<std::string>{"spt/*.cc"}));
+  EXPECT_EQ(description.build->per_target.at("spt").linker_script, "spt/image.ld");
+}
+
+TEST(ReadLibraryDescription, RefusesABuildSectionThatLeavesTheFolderOrHasUnknownKeys) {
+  struct Case {
+    Json build;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {{{"include", {"../other/include"}}}, "\"build.include[0]\""},
+      {{{"include", {"/usr/include"}}}, "\"build.include[0]\""},
+      {{{"includes", {"include"}}}, "includes"},
+      {{{"per_target", {{"xen", Json::object()}}}}, "\"build.per_target.xen\""},
+      {{{"per_target", {{"spt", {{"linker_script", "../image.ld"}}}}}}, "\"build.per_target.spt.linker_script\""},
+      {{{"per_target", {{"spt", {{"ldscript", "image.ld"}}}}}}, "ldscript"},
+  };
+  for (const auto& test : cases) {
+    SCOPED_TRACE(test.build.dump());
+    Folder library;
+    library.write_json("library.json",
+                       {{"name", "kernel"}, {"version", "0.1.0"}, {"license", "MIT"}, {"build", test.build}});
+    expect_error(read_library_description(library.path()), ErrorCode::malformed, test.expected);
+  }
+}
+
+TEST(ReadLibraryDescription, RefusesUnknownTopLevelKeys) {
+  Folder library;
+  library.write_json("library.json", {{"name", "x"}, {"version", "0.1.0"}, {"license", "MIT"}, {"depend", Json::object()}});
+
+  expect_error(read_library_description(library.path()), ErrorCode::malformed, "depend");
 }
 
 // --- Source globs ---

@@ -18,10 +18,10 @@ uint32_t boot_seed(uint32_t configured, const uint8_t* mac) {
 
 }  // namespace
 
-Stack* Stack::open(const char* device_name, netstack::Config config) {
+Stack* Stack::open(const NetDevice& net_device, netstack::Config config) {
   solo5_handle_t device;
   solo5_net_info info{};
-  if (solo5_net_acquire(device_name, &device, &info) != SOLO5_R_OK) return nullptr;
+  if (solo5_net_acquire(net_device.name(), &device, &info) != SOLO5_R_OK) return nullptr;
   config.mac = protocols::MacAddress::load(info.mac_address);
   config.mtu = static_cast<uint16_t>(info.mtu < 1500 ? info.mtu : 1500);
   config.random_seed = boot_seed(config.random_seed, info.mac_address);
