@@ -41,13 +41,24 @@ Result<void> run_inspect(const Invocation& invocation, const InspectOptions& opt
     for (const Device& device : notes.devices) {
       devices.push_back({{"name", device.name}, {"type", to_string(device.type)}});
     }
-    print_json({{"target", to_string(notes.target)}, {"abi_version", notes.abi_version}, {"devices", devices}});
+    nlohmann::json result = {{"target", to_string(notes.target)}, {"abi_version", notes.abi_version}, {"devices", devices}};
+    if (notes.build) {
+      result["build"] = {{"dependencies", notes.build->dependencies.to_string()},
+                         {"manifest", notes.build->manifest.to_string()}};
+      if (notes.build->memory_mib) result["build"]["memory_mib"] = *notes.build->memory_mib;
+    }
+    print_json(result);
     return {};
   }
   std::printf("target: %s (ABI version %u)\n", std::string(to_string(notes.target)).c_str(), notes.abi_version);
   std::printf("devices: %zu\n", notes.devices.size());
   for (const Device& device : notes.devices) {
     std::printf("  %s %s\n", std::string(to_string(device.type)).c_str(), device.name.c_str());
+  }
+  if (notes.build) {
+    std::printf("built by cairn build from dependency list %s\n", notes.build->dependencies.to_string().c_str());
+    std::printf("  resolved against manifest %s\n", notes.build->manifest.to_string().c_str());
+    if (notes.build->memory_mib) std::printf("  memory: %lld MiB\n", static_cast<long long>(*notes.build->memory_mib));
   }
   return {};
 }

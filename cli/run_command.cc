@@ -5,6 +5,7 @@
 #include "command.h"
 
 #include "cairn/core/subprocess.h"
+#include "cairn/reproducibility/image_notes.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -118,7 +119,14 @@ int report_outcome(const Invocation& invocation, const ProcessExit& exit, const 
 Result<void> run_image(Invocation& invocation, const RunOptions& options) {
   fs::path tender = CAIRN_TRY(find_tender());
   std::vector<std::string> argv = {tender.string()};
-  if (options.memory_mib) argv.push_back(fmt::format("--mem={}", *options.memory_mib));
+  // Without --mem, the memory the image asks for (unikernel.json's memory_mib, in its .note.cairn).
+  std::int64_t memory_mib = options.memory_mib.value_or(0);  // 0: the tender's default
+  if (memory_mib == 0) {
+    if (auto notes = reproducibility::read_image_notes(options.image); notes.ok() && notes->build) {
+      memory_mib = notes->build->memory_mib.value_or(0);
+    }
+  }
+  if (memory_mib != 0) argv.push_back(fmt::format("--mem={}", memory_mib));
   argv.insert(argv.end(), options.device_options.begin(), options.device_options.end());
   argv.push_back("--");
   argv.push_back(options.image);
@@ -156,7 +164,7 @@ void add_run_commands(CLI::App& app, Invocation& invocation) {
                          "the guest. The exit status is the guest's (128 + signal if it was killed).");
   run->add_option("IMAGE", options->image, "The spt image")->required();
   run->add_option("ARGS", options->guest_arguments, "The guest's command line (after --)");
-  run->add_option("--mem", options->memory_mib, "Guest memory in MiB (cairn-spt's default: 512)")
+  run->add_option("--mem", options->memory_mib, "Guest memory in MiB (default: the image's memory_mib, else cairn-spt's 512)")
       ->check(CLI::Range(1U, 1U << 20));
   // cairn-spt's device options have the device name inside the option (--net:NAME=TAP), which
   // CLI11 cannot declare: take them as extras and check their prefixes here.

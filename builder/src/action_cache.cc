@@ -53,7 +53,8 @@ fs::path sharded(const fs::path& folder, const Digest& digest) {
 }  // namespace
 
 Result<ActionCache> ActionCache::open(const fs::path& root) {
-  fs::path chosen = root.empty() ? CAIRN_TRY(cache_directory()) / "actions" : root;
+  fs::path chosen = root;
+  if (chosen.empty()) chosen = CAIRN_TRY(cache_directory()) / "actions";
   std::error_code error;
   for (const char* folder : {"ac", "cas"}) {
     fs::create_directories(chosen / folder, error);
@@ -123,7 +124,8 @@ Result<std::optional<Json>> ActionCache::get_record(const Digest& key) const {
 }
 
 Result<void> ActionCache::put_record(const Digest& key, const Json& record) const {
-  return replace_file(record_path(key), CAIRN_TRY(canonical_json(record)), 0644);
+  std::string text = CAIRN_TRY(canonical_json(record));
+  return replace_file(record_path(key), text, 0644);
 }
 
 }  // namespace cairn::builder

@@ -406,7 +406,8 @@ Result<Digest> action_key(const BuildContext& context, std::string_view kind, co
               {"toolchain", context.toolchain.identity.to_string()},
               {"sandbox", context.sandbox.has_value()},
               {"inputs", std::move(inputs)}};
-  return Digest::sha256_of(CAIRN_TRY(canonical_json(key)));
+  std::string canonical = CAIRN_TRY(canonical_json(key));
+  return Digest::sha256_of(canonical);
 }
 
 // One translation unit: looked up by (command, toolchain, source) and then by the digests of every
@@ -494,9 +495,12 @@ Result<ActionOutcome> run_link(BuildContext& context, LinkAction& action, const 
   Digest key = CAIRN_TRY(action_key(context, "link", action.spec, inputs));
   if (auto record = CAIRN_TRY(context.cache.get_record(key))) {
     auto image = Digest::parse(record->value("image", ""));
-    if (image.ok() && CAIRN_TRY(context.cache.checked_blob(*image))) {
-      action.image_digest = *image;
-      return ActionOutcome::cached;
+    if (image.ok()) {
+      std::optional<fs::path> blob = CAIRN_TRY(context.cache.checked_blob(*image));
+      if (blob) {
+        action.image_digest = *image;
+        return ActionOutcome::cached;
+      }
     }
   }
   // The objects come from the cache, each checked before the linker reads it.
@@ -632,7 +636,8 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   }
 
   // 4. The toolchain, the sandbox, the cache, and the generated glue.
-  BuildContext context(options, CAIRN_TRY(ActionCache::open(options.cache)));
+  ActionCache cache = CAIRN_TRY(ActionCache::open(options.cache));
+  BuildContext context(options, std::move(cache));
   // The manifest's snapshot carries no time yet, so every build gets the same fixed epoch.
   context.environment = action_environment(0);
   context.toolchain = CAIRN_TRY(find_toolchain(options.compiler, context.cache.root() / "toolchain.json"));
@@ -743,7 +748,8 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   BuildReport result;
   result.image = out / image_name;
   result.image_digest = link.image_digest;
-  if (!CAIRN_TRY(context.cache.copy_blob(link.image_digest, result.image, 0755))) {
+  bool copied = CAIRN_TRY(context.cache.copy_blob(link.image_digest, result.image, 0755));
+  if (!copied) {
     return make_error(ErrorCode::io, "the image left the cache before it was copied out; build again");
   }
   std::string lock_text = CAIRN_TRY(canonical_json(manifest::to_json(lock))) + "\n";
@@ -755,7 +761,8 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   provenance.builder_id = std::string(reproducibility::cairn_builder_id);
   provenance.builder_version = {{"cairn", CAIRN_VERSION}};
   std::string description_text = CAIRN_TRY(read_file(app_folder / "unikernel.json", 1 << 20));
-  provenance.external_parameters = {{"unikernel", CAIRN_TRY(parse_json(description_text))},
+  Json description_json = CAIRN_TRY(parse_json(description_text));
+  provenance.external_parameters = {{"unikernel", description_json},
                                     {"locked", options.locked},
                                     {"sandbox", options.sandbox}};
   provenance.internal_parameters = {{"compile_flags", compile_flags},

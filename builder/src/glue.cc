@@ -52,7 +52,8 @@ Result<GeneratedGlue> write_glue(const fs::path& folder, const manifest::Unikern
   notes.build = build;
   fs::path object = folder / glue.notes_object;
   CAIRN_TRY(reproducibility::write_notes_object(object, notes));
-  glue.files.emplace(glue.notes_object, CAIRN_TRY(digest_file(object)));
+  Digest notes_digest = CAIRN_TRY(digest_file(object));
+  glue.files.emplace(glue.notes_object, notes_digest);
   return glue;
 }
 

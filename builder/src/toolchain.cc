@@ -94,7 +94,8 @@ Result<Toolchain> find_toolchain(const std::string& driver_name, const fs::path&
     std::vector<std::pair<std::string, fs::path>> roles{{"driver", toolchain.driver}};
     for (const char* role : {"cc1plus", "as", "collect2", "ld"}) {
       std::string where = CAIRN_TRY(output_of({toolchain.driver.string(), fmt::format("-print-prog-name={}", role)}));
-      roles.emplace_back(role, CAIRN_TRY(find_program(where)));
+      fs::path program = CAIRN_TRY(find_program(where));
+      roles.emplace_back(role, program);
     }
     std::error_code error;
     std::vector<fs::path> real_paths;
@@ -119,7 +120,8 @@ Result<Toolchain> find_toolchain(const std::string& driver_name, const fs::path&
             toolchain.programs.push_back({program.value("role", ""), program.value("path", ""), *digest});
           }
           if (toolchain.programs.size() == roles.size()) {
-            toolchain.identity = Digest::sha256_of(CAIRN_TRY(canonical_json(toolchain.to_json())));
+            std::string canonical = CAIRN_TRY(canonical_json(toolchain.to_json()));
+            toolchain.identity = Digest::sha256_of(canonical);
             return toolchain;
           }
           toolchain.programs.clear();
@@ -129,11 +131,13 @@ Result<Toolchain> find_toolchain(const std::string& driver_name, const fs::path&
 
     toolchain.version = CAIRN_TRY(output_of({toolchain.driver.string(), "-dumpfullversion"}));
     for (std::size_t i = 0; i < roles.size(); ++i) {
-      toolchain.programs.push_back({roles[i].first, real_paths[i], CAIRN_TRY(digest_file(real_paths[i]))});
+      Digest digest = CAIRN_TRY(digest_file(real_paths[i]));
+      toolchain.programs.push_back({roles[i].first, real_paths[i], digest});
     }
     toolchain.packages = owning_packages(real_paths);
     Json json = toolchain.to_json();
-    toolchain.identity = Digest::sha256_of(CAIRN_TRY(canonical_json(json)));
+    std::string canonical = CAIRN_TRY(canonical_json(json));
+    toolchain.identity = Digest::sha256_of(canonical);
     if (!cache_file.empty()) {
       json["stat"] = stat_keys;
       fs::create_directories(cache_file.parent_path(), error);

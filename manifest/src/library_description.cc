@@ -91,7 +91,11 @@ Result<std::string> contained_path(const JsonReader& value) {
 
 Result<std::vector<std::string>> contained_paths_or_empty(const JsonReader& json, std::string_view key) {
   std::vector<std::string> paths;
-  for (const auto& element : CAIRN_TRY(json.elements_of(key))) paths.push_back(CAIRN_TRY(contained_path(element)));
+  std::vector<JsonReader> elements = CAIRN_TRY(json.elements_of(key));
+  for (const auto& element : elements) {
+    std::string path = CAIRN_TRY(contained_path(element));
+    paths.push_back(std::move(path));
+  }
   return paths;
 }
 
@@ -184,7 +188,11 @@ Result<UnikernelDescription> read_unikernel_description(const fs::path& path) {
                         description.target);
     }
     JsonReader main = CAIRN_TRY(document.array("main"));
-    for (const auto& element : CAIRN_TRY(main.elements())) description.main.push_back(CAIRN_TRY(contained_path(element)));
+    std::vector<JsonReader> sources = CAIRN_TRY(main.elements());
+    for (const auto& element : sources) {
+      std::string source = CAIRN_TRY(contained_path(element));
+      description.main.push_back(std::move(source));
+    }
     if (description.main.empty()) return main.error("must name at least one source");
     description.requires_ = CAIRN_TRY(constraint_map(document, "requires"));
     if (auto devices = CAIRN_TRY(document.find("devices"))) {

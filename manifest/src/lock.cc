@@ -216,7 +216,8 @@ Result<Digest> dependency_list_digest(const LockFile& lock) {
   for (const auto& [name, library] : lock.libraries) {
     list[name] = {{"version", library.version}, {"tree", library.tree.to_string()}};
   }
-  return Digest::sha256_of(CAIRN_TRY(canonical_json(list)));
+  std::string canonical = CAIRN_TRY(canonical_json(list));
+  return Digest::sha256_of(canonical);
 }
 
 }  // namespace cairn::manifest

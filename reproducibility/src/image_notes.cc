@@ -172,7 +172,8 @@ Result<std::string> build_note(const BuildNote& note) {
 Result<void> write_notes_object(const std::filesystem::path& output, const ImageNotes& notes) {
   std::string manifest = CAIRN_TRY(manifest_note(notes.devices));
   std::string abi = abi_note(notes.target, notes.abi_version);
-  std::string cairn = notes.build ? CAIRN_TRY(build_note(*notes.build)) : std::string();
+  std::string cairn;
+  if (notes.build) cairn = CAIRN_TRY(build_note(*notes.build));
 
   struct Section {
     const char* name;

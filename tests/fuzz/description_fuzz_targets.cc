@@ -115,6 +115,14 @@ bool check_unikernel_json(const std::uint8_t* data, std::size_t size) {
   require(description->target == string_member(json, "target", ""), "unikernel.json: another target");
   require(description->requires_ == constraints_member(json, "requires"), "unikernel.json: other requirements");
   check_constraints(description->requires_);
+  require(!description->main.empty(), "unikernel.json: accepted without a source");
+  for (const auto& source : description->main) {
+    require(!check_relative_path(source).has_value(), "unikernel.json: a source outside the app folder");
+  }
+  require(!description->memory_mib || (*description->memory_mib >= 1 && *description->memory_mib <= max_memory_mib),
+          "unikernel.json: memory out of range");
+  require(description->devices.net.size() + description->devices.block.size() <= 63,
+          "unikernel.json: more devices than a manifest holds");
   return true;
 }
 

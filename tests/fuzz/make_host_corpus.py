@@ -116,7 +116,8 @@ def make_manifests(tools):
     tools.cairn_run("manifest", "snapshot", "--repo", repo, "--key", fingerprint)
     os.makedirs(tools.path("ping"))
     with open(tools.path("ping", "unikernel.json"), "w") as out:
-        json.dump({"name": "ping", "version": "1.0.0", "target": "spt", "requires": {"icmp": ">=0.1.0, <0.2"}}, out)
+        json.dump({"name": "ping", "version": "1.0.0", "target": "spt", "main": ["main.cc"],
+                   "requires": {"icmp": ">=0.1.0, <0.2"}}, out)
     tools.cairn_run("lock", tools.path("ping"), "--manifest", repo, "--root", os.path.join(repo, "root.json"))
     subprocess.run(["gpgconf", "--kill", "all"], env=tools.env, check=False)
     return dev, repo
@@ -310,31 +311,34 @@ def strip(source, destination):
     return read(destination)
 
 
-def relink(tools, image, devices, output):
-    """Links build/images/<image>.spt again, with the notes `cairn image notes` writes for
-    `devices`, using the build's own link command."""
-    commands = tools.run("ninja", "-C", tools.build, "-t", "commands", f"images/{image}.spt").splitlines()
-    link = commands[-1]
-    notes = tools.path(os.path.basename(output) + ".notes.o")
-    arguments = ["image", "notes", "--target", "spt", "-o", notes]
-    for device in devices:
-        arguments += ["--device", device]
-    tools.cairn_run(*arguments)
-    old_notes = next(word for word in link.split() if word.endswith(f"{image}.notes.o"))
-    link = link.replace(old_notes, notes).replace(f"-o images/{image}.spt", f"-o {output}")
-    subprocess.run(["sh", "-c", link], cwd=tools.build, check=True)
-    return strip(output, output + ".stripped")
+def rebuild_with_devices(tools, image, devices, output):
+    """Builds the test image tests/kernel/images/<image> again with `cairn build`, declaring
+    `devices` ("net:NAME", "block:NAME") in a copy of its unikernel.json."""
+    app = tools.path(os.path.basename(output) + ".app")
+    shutil.copytree(os.path.join(SOURCE, "tests", "kernel", "images", image), app)
+    description = json.loads(read(os.path.join(app, "unikernel.json")))
+    description["devices"] = {kind: [device.split(":", 1)[1] for device in devices if device.startswith(kind + ":")]
+                              for kind in ("net", "block")}
+    with open(os.path.join(app, "unikernel.json"), "w") as out:
+        json.dump(description, out)
+    manifest = tools.path("image-dev-manifest")
+    tools.cairn_run("manifest", "dev", "--repo", manifest, "--checkout", SOURCE)
+    tools.cairn_run("build", app, "--manifest", manifest, "--sources", SOURCE, "--out", os.path.join(app, "out"))
+    return strip(os.path.join(app, "out", description["name"] + ".spt"), output + ".stripped")
 
 
 def write_image_seeds(tools):
     images = os.path.join(tools.build, "images")
     write("image", "seed-exit-status", strip(os.path.join(images, "exit_status.spt"), tools.path("exit.spt")))
     write("image", "seed-hello", strip(os.path.join(images, "hello.spt"), tools.path("hello.spt")))
-    write("image", "seed-one-net", relink(tools, "exit_status", ["net:service0"], tools.path("one-net.spt")))
-    write("image", "seed-net-and-block", relink(tools, "exit_status", ["net:service0", "block:storage"],
-                                                tools.path("net-block.spt")))
-    write("image", "seed-most-devices", relink(tools, "exit_status", [f"block:disk{i}" for i in range(63)],
-                                               tools.path("most.spt")))
+    write("image", "seed-one-net",
+          rebuild_with_devices(tools, "exit_status", ["net:service0"], tools.path("one-net.spt")))
+    write("image", "seed-net-and-block",
+          rebuild_with_devices(tools, "exit_status", ["net:service0", "block:storage"],
+                               tools.path("net-block.spt")))
+    write("image", "seed-most-devices",
+          rebuild_with_devices(tools, "exit_status", [f"block:disk{i}" for i in range(63)],
+                               tools.path("most.spt")))
     solo5 = os.path.join(SOURCE, "..", "shared", "peers", "solo5", "tests", "test_hello", "test_hello.spt")
     if os.path.exists(solo5):  # Solo5's own layout (its ISC-licensed test image, stripped)
         write("image", "seed-solo5-hello", strip(solo5, tools.path("solo5.spt")))
