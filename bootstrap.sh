@@ -20,6 +20,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   hyperfine
   libseccomp-dev bats iproute2 iputils-ping iputils-arping
+  bubblewrap faketime
   dnsmasq-base socat python3
 )
 
@@ -118,9 +119,36 @@ run_demo() {
   "$cairn" lock "$work/udp-echo" --manifest "$work/manifest" --sources "$root" | tail -1
   "$cairn" lock "$work/udp-echo" --manifest "$work/manifest" --sources "$root" --locked
 
-  log "a unikernel built by this project: its notes, then booted under cairn-spt"
-  "$cairn" image inspect "$root/build/images/hello.spt"
-  "$cairn" run "$root/build/images/hello.spt" --mem 2 -- from the demo
+  log "cairn build: hello from the signed manifest, in the sandbox, with its provenance"
+  cp -r "$root/examples/hello" "$work/hello"
+  "$cairn" build "$work/hello" --manifest "$work/manifest" --sources "$root"
+  "$cairn" image inspect "$work/hello/_build/hello/hello.spt"
+  python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print("provenance:", s["predicateType"], "for",
+    s["subject"][0]["name"], s["subject"][0]["digest"]["sha256"][:16] + "…,",
+    len(s["predicate"]["buildDefinition"]["resolvedDependencies"]), "resolved dependencies")' \
+    "$work/hello/_build/hello/provenance.json"
+
+  log "the same image again: another copy of the checkout, another user, a cold cache, --locked"
+  local other=$work/other-user builder_user=nobody
+  mkdir -p "$other"
+  cp -r "$root/kernel" "$root/protocols" "$other/"
+  cp -r "$work/hello" "$other/hello" && rm -rf "$other/hello/_build"
+  if [ "$(id -u)" -eq 0 ] && id "$builder_user" >/dev/null 2>&1; then
+    chmod 755 "$work" && chown -R "$builder_user" "$other"
+    runuser -u "$builder_user" -- env -i PATH=/usr/bin:/bin HOME="$other" XDG_CACHE_HOME="$other/cache" \
+      "$cairn" build "$other/hello" --locked --sources "$other"
+  else
+    echo "(not root: the second build runs as $(id -un) with a cold cache)"
+    XDG_CACHE_HOME=$other/cache "$cairn" build "$other/hello" --locked --sources "$other"
+  fi
+  sha256sum "$work/hello/_build/hello/hello.spt" "$other/hello/_build/hello/hello.spt"
+  cmp "$work/hello/_build/hello/hello.spt" "$other/hello/_build/hello/hello.spt" && echo "identical: bit for bit"
+
+  log "boot it with cairn run (memory from the image's own note)"
+  "$cairn" run "$work/hello/_build/hello/hello.spt" -- from the demo
+
+  log "udp-echo, built from its lock"
+  "$cairn" build "$work/udp-echo" --locked --sources "$root"
 
   log "udp-echo on a tap in a private network namespace: a DHCP lease from dnsmasq, ping, UDP echo"
   local status=0
@@ -147,7 +175,7 @@ demo_network() {
     --dhcp-range=10.0.0.50,10.0.0.60,1h --dhcp-leasefile="$work/leases" --conf-file=/dev/null >/dev/null 2>&1 &
   pids+=($!)
   for _ in $(seq 50); do [ -n "$(ip netns exec "$namespace" ss -Hlun 'sport = :67')" ] && break; sleep 0.1; done
-  setsid ip netns exec "$namespace" "$root/build/bin/cairn" run "$root/build/images/udp-echo.spt" --mem 8 \
+  setsid ip netns exec "$namespace" "$root/build/bin/cairn" run "$work/udp-echo/_build/udp-echo/udp-echo.spt" \
     --net:service0=tap0 >"$work/udp-echo.out" 2>&1 &
   pids+=($!)
   for _ in $(seq 150); do

@@ -762,9 +762,8 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   provenance.builder_version = {{"cairn", CAIRN_VERSION}};
   std::string description_text = CAIRN_TRY(read_file(app_folder / "unikernel.json", 1 << 20));
   Json description_json = CAIRN_TRY(parse_json(description_text));
-  provenance.external_parameters = {{"unikernel", description_json},
-                                    {"locked", options.locked},
-                                    {"sandbox", options.sandbox}};
+  // Whether the lock was made now or read (--locked) does not matter: the lock is the input.
+  provenance.external_parameters = {{"unikernel", description_json}, {"sandbox", options.sandbox}};
   provenance.internal_parameters = {{"compile_flags", compile_flags},
                                     {"link_flags", link_flags},
                                     {"environment", context.environment},
