@@ -77,8 +77,7 @@ void add_build_commands(CLI::App& app, Invocation& invocation) {
   build->add_option("APPDIR", options->app, "App folder holding unikernel.json")->capture_default_str();
   build->add_option("--manifest", options->manifest, "Manifest repository folder or URL (default: $CAIRN_MANIFEST)");
   build->add_option("--root", options->root, "Root to pin on first use (obtained out of band)");
-  build->add_flag("--locked", options->build.locked,
-                  "Build from cairn.lock alone: no manifest, no network, no clock");
+  build->add_flag("--locked", options->build.locked, "Build from cairn.lock alone: no manifest, no network, no clock");
   build->add_option("--sources", options->sources, "Checkout holding library folders (else the store)");
   build->add_option("-j,--jobs", options->build.jobs, "Actions to run at once (default: one per core)");
   build->add_option("--out", options->out, "Output folder (default: APPDIR/_build/<name>)");

@@ -41,7 +41,8 @@ Result<void> run_inspect(const Invocation& invocation, const InspectOptions& opt
     for (const Device& device : notes.devices) {
       devices.push_back({{"name", device.name}, {"type", to_string(device.type)}});
     }
-    nlohmann::json result = {{"target", to_string(notes.target)}, {"abi_version", notes.abi_version}, {"devices", devices}};
+    nlohmann::json result = {
+        {"target", to_string(notes.target)}, {"abi_version", notes.abi_version}, {"devices", devices}};
     if (notes.build) {
       result["build"] = {{"dependencies", notes.build->dependencies.to_string()},
                          {"manifest", notes.build->manifest.to_string()}};

@@ -164,7 +164,8 @@ void add_run_commands(CLI::App& app, Invocation& invocation) {
                          "the guest. The exit status is the guest's (128 + signal if it was killed).");
   run->add_option("IMAGE", options->image, "The spt image")->required();
   run->add_option("ARGS", options->guest_arguments, "The guest's command line (after --)");
-  run->add_option("--mem", options->memory_mib, "Guest memory in MiB (default: the image's memory_mib, else cairn-spt's 512)")
+  run->add_option("--mem", options->memory_mib,
+                  "Guest memory in MiB (default: the image's memory_mib, else cairn-spt's 512)")
       ->check(CLI::Range(1U, 1U << 20));
   // cairn-spt's device options have the device name inside the option (--net:NAME=TAP), which
   // CLI11 cannot declare: take them as extras and check their prefixes here.

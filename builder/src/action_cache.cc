@@ -58,13 +58,18 @@ Result<ActionCache> ActionCache::open(const fs::path& root) {
   std::error_code error;
   for (const char* folder : {"ac", "cas"}) {
     fs::create_directories(chosen / folder, error);
-    if (error) return make_error(ErrorCode::io, "create the action cache {}: {}", (chosen / folder).string(), error.message());
+    if (error)
+      return make_error(ErrorCode::io, "create the action cache {}: {}", (chosen / folder).string(), error.message());
   }
   return ActionCache(chosen);
 }
 
-fs::path ActionCache::blob_path(const Digest& digest) const { return sharded(root_ / "cas", digest); }
-fs::path ActionCache::record_path(const Digest& key) const { return sharded(root_ / "ac", key); }
+fs::path ActionCache::blob_path(const Digest& digest) const {
+  return sharded(root_ / "cas", digest);
+}
+fs::path ActionCache::record_path(const Digest& key) const {
+  return sharded(root_ / "ac", key);
+}
 
 void ActionCache::drop(const fs::path& path) const {
   std::error_code ignored;

@@ -40,13 +40,24 @@ namespace {
 
 // Code inside an image: no hosted library, no exceptions or RTTI, small, each function in its own
 // section so that the link keeps only what the image uses (kernel/CMakeLists.txt's flags).
-const std::vector<std::string> compile_flags{
-    "-std=c++20",          "-ffreestanding",       "-fno-exceptions",
-    "-fno-rtti",           "-fno-threadsafe-statics", "-fno-asynchronous-unwind-tables",
-    "-fno-unwind-tables",  "-fstack-protector-strong", "-mstack-protector-guard=global",
-    "-fno-pie",            "-fno-plt",             "-Os",
-    "-g0",                 "-ffunction-sections",  "-fdata-sections",
-    "-Wall",               "-Wextra",              "-Wdate-time"};
+const std::vector<std::string> compile_flags{"-std=c++20",
+                                             "-ffreestanding",
+                                             "-fno-exceptions",
+                                             "-fno-rtti",
+                                             "-fno-threadsafe-statics",
+                                             "-fno-asynchronous-unwind-tables",
+                                             "-fno-unwind-tables",
+                                             "-fstack-protector-strong",
+                                             "-mstack-protector-guard=global",
+                                             "-fno-pie",
+                                             "-fno-plt",
+                                             "-Os",
+                                             "-g0",
+                                             "-ffunction-sections",
+                                             "-fdata-sections",
+                                             "-Wall",
+                                             "-Wextra",
+                                             "-Wdate-time"};
 const std::vector<std::string> link_flags{"-nostdlib",
                                           "-static",
                                           "-no-pie",
@@ -238,7 +249,9 @@ Result<void> compute_closures(std::map<std::string, Library>& libraries) {
 }
 
 // Where each tree sits inside the sandbox, and where it is on the host.
-std::string library_mount(std::string_view name) { return fmt::format("/cairn/src/{}", name); }
+std::string library_mount(std::string_view name) {
+  return fmt::format("/cairn/src/{}", name);
+}
 constexpr std::string_view app_mount = "/cairn/app";
 constexpr std::string_view generated_mount = "/cairn/gen";
 constexpr std::string_view output_mount = "/cairn/out";
@@ -378,7 +391,8 @@ Result<fs::path> run_action(BuildContext& context, const ActionSpec& spec, fs::p
     for (const auto& argument : spec.argv) argv.push_back(map_argument(argument));
     bool compiling = std::find(spec.argv.begin(), spec.argv.end(), "-c") != spec.argv.end();
     if (compiling) {
-      for (const auto& [inside, outside] : maps) argv.insert(argv.begin() + 1, fmt::format("-ffile-prefix-map={}={}", outside, inside));
+      for (const auto& [inside, outside] : maps)
+        argv.insert(argv.begin() + 1, fmt::format("-ffile-prefix-map={}={}", outside, inside));
     }
   }
   std::vector<std::string> environment;
@@ -424,8 +438,8 @@ Result<ActionOutcome> run_compile(BuildContext& context, CompileAction& action) 
   Digest source_digest = CAIRN_TRY(context.inputs.of(action.source));
   Digest key = CAIRN_TRY(action_key(context, "compile", action.spec, {{action.source, source_digest.to_string()}}));
   std::optional<Json> record = CAIRN_TRY(context.cache.get_record(key));
-  Json entries = record && record->contains("entries") && (*record)["entries"].is_array() ? (*record)["entries"]
-                                                                                         : Json::array();
+  Json entries =
+      record && record->contains("entries") && (*record)["entries"].is_array() ? (*record)["entries"] : Json::array();
   for (const auto& entry : entries) {
     if (!entry.is_object() || !entry.contains("inputs") || !entry["inputs"].is_object()) continue;
     bool same = true;
@@ -508,8 +522,8 @@ Result<ActionOutcome> run_link(BuildContext& context, LinkAction& action, const 
   for (const auto* object : objects) {
     auto blob = CAIRN_TRY(context.cache.checked_blob(object->object_digest));
     if (!blob) {
-      return make_error(ErrorCode::io, "{}: the object of {} left the cache (corrupted?); build again", action.spec.label,
-                        object->label);
+      return make_error(ErrorCode::io, "{}: the object of {} left the cache (corrupted?); build again",
+                        action.spec.label, object->label);
     }
     action.spec.mounts.push_back({*blob, object->object, false});
   }
@@ -594,7 +608,8 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
     library.staged = CAIRN_TRY(stage_tree(store, folder, tree, digest, fmt::format("library '{}'", name)));
     library.description = CAIRN_TRY(manifest::read_library_description(library.staged.directory));
     if (library.description.name != name) {
-      return make_error(ErrorCode::refused, "library '{}': its library.json names '{}'", name, library.description.name);
+      return make_error(ErrorCode::refused, "library '{}': its library.json names '{}'", name,
+                        library.description.name);
     }
     if (!library.description.build) {
       return make_error(ErrorCode::unsupported, "library '{}' {}: its library.json has no \"build\" section", name,
@@ -654,7 +669,8 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   }
   context.inputs.add_tree(std::string(app_mount), app_staged);
   context.mounts.emplace_back(std::string(app_mount), app_staged.directory);
-  for (const auto& [path, digest] : glue.files) context.inputs.add_file(std::string(generated_mount) + "/" + path, digest);
+  for (const auto& [path, digest] : glue.files)
+    context.inputs.add_file(std::string(generated_mount) + "/" + path, digest);
   context.mounts.emplace_back(std::string(generated_mount), generated);
   std::sort(context.mounts.begin(), context.mounts.end(),
             [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
@@ -686,7 +702,8 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
     }
     for (const auto& source : library_sources(library, app.target)) {
       add_compile(fmt::format("compile {}/{}", name, source), fmt::format("{}/{}", library_mount(name), source),
-                  fmt::format("/cairn/obj/lib/{}/{}.o", name, source), include_flags(libraries, library.closure), mounts);
+                  fmt::format("/cairn/obj/lib/{}/{}.o", name, source), include_flags(libraries, library.closure),
+                  mounts);
     }
   }
   {
@@ -722,9 +739,8 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   }
   std::vector<std::size_t> all_compiles(compiles.size());
   for (std::size_t i = 0; i < compiles.size(); ++i) all_compiles[i] = i;
-  actions.push_back({link.spec.label, all_compiles, [&] {
-                       return run_link(context, link, driver, linker_script, image_name);
-                     }});
+  actions.push_back(
+      {link.spec.label, all_compiles, [&] { return run_link(context, link, driver, linker_script, image_name); }});
 
   GraphOptions graph;
   graph.jobs = options.jobs != 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
@@ -774,7 +790,8 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
     descriptor.name = name;
     descriptor.uri = fmt::format("cairn-library:{}@{}", name, locked.version);
     descriptor.digest = locked.tree;
-    descriptor.annotations = {{"version", locked.version}, {"entry", locked.entry.to_string()}, {"signers", locked.signers}};
+    descriptor.annotations = {
+        {"version", locked.version}, {"entry", locked.entry.to_string()}, {"signers", locked.signers}};
     provenance.resolved_dependencies.push_back(std::move(descriptor));
   }
   {

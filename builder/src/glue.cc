@@ -18,7 +18,8 @@ std::string devices_header(const manifest::UnikernelDescription& app) {
       "struct DeclaredDevices {{\n",
       app.name);
   for (const auto& name : app.devices.net) text += fmt::format("  static constexpr NetDevice {0}{{\"{0}\"}};\n", name);
-  for (const auto& name : app.devices.block) text += fmt::format("  static constexpr BlockDevice {0}{{\"{0}\"}};\n", name);
+  for (const auto& name : app.devices.block)
+    text += fmt::format("  static constexpr BlockDevice {0}{{\"{0}\"}};\n", name);
   text += "};\n\nnamespace devices {\n";
   for (const auto& name : app.devices.net) {
     text += fmt::format("inline constexpr const NetDevice& {0} = DeclaredDevices::{0};\n", name);

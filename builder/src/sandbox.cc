@@ -26,13 +26,24 @@ std::vector<std::string> Sandbox::wrap(const SandboxSpec& spec, const std::vecto
                                 "--die-with-parent",
                                 "--new-session",
                                 "--clearenv",
-                                "--ro-bind", "/usr", "/usr",
-                                "--symlink", "usr/bin", "/bin",
-                                "--symlink", "usr/lib", "/lib",
-                                "--symlink", "usr/lib64", "/lib64",
-                                "--dev", "/dev",
-                                "--tmpfs", "/tmp",
-                                "--dir", "/cairn"};
+                                "--ro-bind",
+                                "/usr",
+                                "/usr",
+                                "--symlink",
+                                "usr/bin",
+                                "/bin",
+                                "--symlink",
+                                "usr/lib",
+                                "/lib",
+                                "--symlink",
+                                "usr/lib64",
+                                "/lib64",
+                                "--dev",
+                                "/dev",
+                                "--tmpfs",
+                                "/tmp",
+                                "--dir",
+                                "/cairn"};
   for (const auto& [name, value] : spec.environment) {
     argv.insert(argv.end(), {"--setenv", name, value});
   }

@@ -82,7 +82,8 @@ std::map<std::string, std::string> owning_packages(const std::vector<fs::path>& 
 Json Toolchain::to_json() const {
   Json programs_json = Json::array();
   for (const auto& program : programs) {
-    programs_json.push_back({{"role", program.role}, {"path", program.path.string()}, {"digest", program.digest.to_string()}});
+    programs_json.push_back(
+        {{"role", program.role}, {"path", program.path.string()}, {"digest", program.digest.to_string()}});
   }
   return {{"driver", driver.string()}, {"version", version}, {"programs", programs_json}, {"packages", packages}};
 }

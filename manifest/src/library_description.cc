@@ -113,7 +113,8 @@ Result<LibraryBuild> read_library_build(const JsonReader& build) {
     CAIRN_TRY(part.allow_only({"sources", "linker_script"}));
     LibraryTargetBuild target_build;
     target_build.sources = CAIRN_TRY(contained_paths_or_empty(part, "sources"));
-    if (auto script = CAIRN_TRY(part.find("linker_script"))) target_build.linker_script = CAIRN_TRY(contained_path(*script));
+    if (auto script = CAIRN_TRY(part.find("linker_script")))
+      target_build.linker_script = CAIRN_TRY(contained_path(*script));
     result.per_target.emplace(target, std::move(target_build));
   }
   return result;
@@ -146,7 +147,8 @@ Result<LibraryDescription> read_library_description(const fs::path& library_dire
     std::string text = CAIRN_TRY(read_file(file, max_description_size));
     Json json = CAIRN_TRY(parse_json(text));
     JsonReader document(json);
-    CAIRN_TRY(document.allow_only({"name", "version", "license", "description", "depends", "sources", "targets", "build"}));
+    CAIRN_TRY(
+        document.allow_only({"name", "version", "license", "description", "depends", "sources", "targets", "build"}));
     LibraryDescription description;
     description.name = CAIRN_TRY(document.string("name"));
     description.version = CAIRN_TRY(document.string("version"));
@@ -174,9 +176,10 @@ Result<UnikernelDescription> read_unikernel_description(const fs::path& path) {
     CAIRN_TRY(document.allow_only({"name", "version", "target", "main", "requires", "devices", "memory_mib"}));
     UnikernelDescription description;
     description.name = CAIRN_TRY(document.string("name"));
-    if (description.name.empty() || !std::all_of(description.name.begin(), description.name.end(), [](unsigned char c) {
-          return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.';
-        }) || description.name.front() == '.') {
+    if (description.name.empty() ||
+        !std::all_of(description.name.begin(), description.name.end(),
+                     [](unsigned char c) { return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.'; }) ||
+        description.name.front() == '.') {
       return make_error(ErrorCode::malformed, "\"name\": '{}' is not an image name (letters, digits, '-', '_', '.')",
                         description.name);
     }

@@ -296,15 +296,17 @@ Result<ImageNotes> read_image_notes(const std::filesystem::path& image) {
     auto header = CAIRN_TRY(file.read<Elf64_Nhdr>(program.p_offset, "note header").with_context(image.string()));
     auto name = CAIRN_TRY(file.slice(program.p_offset + sizeof(Elf64_Nhdr), sizeof(SOLO5_NOTE_NAME), "note name")
                               .with_context(image.string()));
-    if (header.n_namesz == sizeof(cairn_note_name) && name == std::string_view(cairn_note_name, sizeof(cairn_note_name)) &&
-        header.n_type == cairn_build_note_type) {
+    if (header.n_namesz == sizeof(cairn_note_name) &&
+        name == std::string_view(cairn_note_name, sizeof(cairn_note_name)) && header.n_type == cairn_build_note_type) {
       if (header.n_descsz > program.p_filesz - SOLO5_NOTE_HEADER_SIZE || header.n_descsz > max_build_note_size) {
         return make_error(ErrorCode::malformed, "{}: Cairn note of {} bytes does not fit its segment", image.string(),
                           header.n_descsz);
       }
-      std::string_view descriptor = CAIRN_TRY(
-          file.slice(program.p_offset + SOLO5_NOTE_HEADER_SIZE, header.n_descsz, "Cairn note").with_context(image.string()));
-      notes.build = CAIRN_TRY(parse_build_note(descriptor).with_context(fmt::format("{}: .note.cairn", image.string())));
+      std::string_view descriptor =
+          CAIRN_TRY(file.slice(program.p_offset + SOLO5_NOTE_HEADER_SIZE, header.n_descsz, "Cairn note")
+                        .with_context(image.string()));
+      notes.build =
+          CAIRN_TRY(parse_build_note(descriptor).with_context(fmt::format("{}: .note.cairn", image.string())));
       continue;
     }
     if (header.n_namesz != sizeof(SOLO5_NOTE_NAME) ||

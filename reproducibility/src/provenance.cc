@@ -27,20 +27,19 @@ Json provenance_statement(const Provenance& provenance) {
   if (!provenance.builder_version.empty()) builder["version"] = provenance.builder_version;
   Json run_details = {{"builder", builder}};
   if (!byproducts.empty()) run_details["byproducts"] = byproducts;
-  return {
-      {"_type", statement_type},
-      {"subject",
-       Json::array({{{"name", provenance.subject_name},
-                     {"digest", {{std::string(to_string(provenance.subject_digest.algorithm())),
-                                  provenance.subject_digest.hex()}}}}})},
-      {"predicateType", slsa_provenance_type},
-      {"predicate",
-       {{"buildDefinition",
-         {{"buildType", provenance.build_type},
-          {"externalParameters", provenance.external_parameters},
-          {"internalParameters", provenance.internal_parameters},
-          {"resolvedDependencies", dependencies}}},
-        {"runDetails", run_details}}}};
+  return {{"_type", statement_type},
+          {"subject", Json::array({{{"name", provenance.subject_name},
+                                    {"digest",
+                                     {{std::string(to_string(provenance.subject_digest.algorithm())),
+                                       provenance.subject_digest.hex()}}}}})},
+          {"predicateType", slsa_provenance_type},
+          {"predicate",
+           {{"buildDefinition",
+             {{"buildType", provenance.build_type},
+              {"externalParameters", provenance.external_parameters},
+              {"internalParameters", provenance.internal_parameters},
+              {"resolvedDependencies", dependencies}}},
+            {"runDetails", run_details}}}};
 }
 
 }  // namespace cairn::reproducibility

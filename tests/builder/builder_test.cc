@@ -55,8 +55,8 @@ TEST(ActionGraph, RunsEveryActionAfterItsDependenciesAndInParallel) {
       return ActionOutcome::ran;
     };
   };
-  std::vector<Action> actions{{"a", {}, step("a")}, {"b", {}, step("b")}, {"c", {}, step("c")},
-                              {"link", {0, 1, 2}, step("link")}};
+  std::vector<Action> actions{
+      {"a", {}, step("a")}, {"b", {}, step("b")}, {"c", {}, step("c")}, {"link", {0, 1, 2}, step("link")}};
 
   GraphReport report = run_action_graph(actions, {.jobs = 3, .keep_going = false, .on_finished = {}});
 
@@ -90,10 +90,12 @@ TEST(ActionGraph, CountsCacheAnswersApartFromRuns) {
   std::vector<Action> actions{{"a", {}, [] { return Result<ActionOutcome>(ActionOutcome::cached); }},
                               {"b", {0}, [] { return Result<ActionOutcome>(ActionOutcome::ran); }}};
   std::vector<std::string> finished;
-  GraphReport report = run_action_graph(
-      actions, {.jobs = 2, .keep_going = false, .on_finished = [&](const Action& action, auto&, std::size_t done, std::size_t total) {
-                  finished.push_back(fmt::format("{} {}/{}", action.label, done, total));
-                }});
+  GraphReport report =
+      run_action_graph(actions, {.jobs = 2,
+                                 .keep_going = false,
+                                 .on_finished = [&](const Action& action, auto&, std::size_t done, std::size_t total) {
+                                   finished.push_back(fmt::format("{} {}/{}", action.label, done, total));
+                                 }});
 
   EXPECT_EQ(report.cached, 1u);
   EXPECT_EQ(report.ran, 1u);
@@ -189,11 +191,11 @@ TEST(Sandbox, SeesOnlyItsMountsAndACleanEnvironment) {
   spec.mounts = {{folder.path() / "library", "/cairn/src/library", false}};
 
   std::string output;
-  ProcessExit exit = run_in(*sandbox, spec,
-                            {"/bin/sh", "-c",
-                             "cat /cairn/src/library/a.h; env | sort; ls /etc/hostname /home " +
-                                 folder.path().string() + " 2>&1 || true"},
-                            output);
+  ProcessExit exit = run_in(
+      *sandbox, spec,
+      {"/bin/sh", "-c",
+       "cat /cairn/src/library/a.h; env | sort; ls /etc/hostname /home " + folder.path().string() + " 2>&1 || true"},
+      output);
 
   EXPECT_EQ(exit.shell_status(), 0) << output;
   EXPECT_NE(output.find("int a;"), std::string::npos);

@@ -318,7 +318,8 @@ TEST(ReadLibraryDescription, RefusesABuildSectionThatLeavesTheFolderOrHasUnknown
 
 TEST(ReadLibraryDescription, RefusesUnknownTopLevelKeys) {
   Folder library;
-  library.write_json("library.json", {{"name", "x"}, {"version", "0.1.0"}, {"license", "MIT"}, {"depend", Json::object()}});
+  library.write_json("library.json",
+                     {{"name", "x"}, {"version", "0.1.0"}, {"license", "MIT"}, {"depend", Json::object()}});
 
   expect_error(read_library_description(library.path()), ErrorCode::malformed, "depend");
 }

@@ -36,7 +36,7 @@ struct GraphReport {
   std::size_t ran = 0;
   std::size_t cached = 0;
   std::size_t failed = 0;
-  std::size_t not_run = 0;   // skipped after a failure
+  std::size_t not_run = 0;    // skipped after a failure
   std::vector<Error> errors;  // in the order the failures happened
 };
 

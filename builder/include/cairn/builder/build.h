@@ -25,15 +25,15 @@
 namespace cairn::builder {
 
 struct BuildOptions {
-  std::filesystem::path app = ".";        // the folder holding unikernel.json
-  manifest::ManifestRequest manifest;     // where the manifest is (not used when locked)
-  bool locked = false;                    // build from cairn.lock alone
-  std::filesystem::path sources;          // a checkout holding library folders (else the store)
-  unsigned jobs = 0;                      // 0: one per core
-  std::filesystem::path out;              // empty: <app>/_build/<name>
+  std::filesystem::path app = ".";     // the folder holding unikernel.json
+  manifest::ManifestRequest manifest;  // where the manifest is (not used when locked)
+  bool locked = false;                 // build from cairn.lock alone
+  std::filesystem::path sources;       // a checkout holding library folders (else the store)
+  unsigned jobs = 0;                   // 0: one per core
+  std::filesystem::path out;           // empty: <app>/_build/<name>
   bool keep_going = false;
-  bool sandbox = true;                    // false: --no-sandbox (recorded in the provenance)
-  std::filesystem::path cache;            // empty: $XDG_CACHE_HOME/cairn/actions
+  bool sandbox = true;          // false: --no-sandbox (recorded in the provenance)
+  std::filesystem::path cache;  // empty: $XDG_CACHE_HOME/cairn/actions
   std::string compiler = "g++";
   // Progress lines ("[3/12] compile udp/src/udp.cc"), and notes ("cairn: note: ...").
   std::function<void(std::string_view line)> on_progress;

@@ -16,7 +16,7 @@
 namespace cairn::builder {
 
 struct ToolchainProgram {
-  std::string role;  // "driver", "cc1plus", "as", "collect2", "ld"
+  std::string role;            // "driver", "cc1plus", "as", "collect2", "ld"
   std::filesystem::path path;  // the real path (symlinks resolved)
   Digest digest = Digest::sha256_of("");
 };

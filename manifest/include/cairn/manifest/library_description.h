@@ -71,8 +71,8 @@ struct UnikernelDescription {
   std::vector<std::string> main;                 // sources, relative to the app folder
   std::map<std::string, std::string> requires_;  // "requires": library -> constraint
   UnikernelDevices devices;
-  std::optional<std::int64_t> memory_mib;        // the image's default memory
-  Digest digest = Digest::sha256_of("");         // sha256 of the canonical JSON of the file
+  std::optional<std::int64_t> memory_mib;  // the image's default memory
+  Digest digest = Digest::sha256_of("");   // sha256 of the canonical JSON of the file
 };
 
 // The targets Cairn knows the names of (Solo5's); `cairn build` builds "spt".

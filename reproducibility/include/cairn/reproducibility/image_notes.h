@@ -55,7 +55,7 @@ inline constexpr std::size_t max_build_note_size = 4096;
 struct ImageNotes {
   AbiTarget target = AbiTarget::spt;
   std::uint32_t abi_version = spt_abi_version;
-  std::vector<Device> devices;  // without the reserved entry 0
+  std::vector<Device> devices;     // without the reserved entry 0
   std::optional<BuildNote> build;  // images built by `cairn build` have one
 };
 

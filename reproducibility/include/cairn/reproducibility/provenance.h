@@ -35,7 +35,7 @@ inline constexpr std::string_view cairn_builder_id = "urn:cairn:builder:cairn-bu
 struct ResourceDescriptor {
   std::string name;
   std::string uri;
-  std::optional<Digest> digest;  // written as {"sha256": "<hex>"}
+  std::optional<Digest> digest;        // written as {"sha256": "<hex>"}
   std::optional<std::string> content;  // raw bytes, written base64
   std::string media_type;
   Json annotations = Json::object();
