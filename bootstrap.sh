@@ -20,7 +20,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   hyperfine
   libseccomp-dev bats iproute2 iputils-ping iputils-arping
-  bubblewrap faketime
+  bubblewrap faketime reprotest disorderfs diffoscope-minimal
   dnsmasq-base socat python3
 )
 
