@@ -59,7 +59,7 @@ target_include_directories(udp-echo.spt PRIVATE \${protocol_includes})
 target_compile_options(udp-echo.spt PRIVATE -std=c++20 -ffreestanding -fno-exceptions -fno-rtti
   -fno-threadsafe-statics -fno-asynchronous-unwind-tables -fno-unwind-tables -fstack-protector-strong
   -mstack-protector-guard=global -fno-pie -fno-plt -Os -g0 -ffunction-sections -fdata-sections -Wall -Wextra
-  -Wdate-time)
+  -Werror=date-time)
 target_link_options(udp-echo.spt PRIVATE -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none
   -Wl,-z,noexecstack -Wl,-z,max-page-size=0x1000 -Wl,-z,norelro -Wl,--no-warn-rwx-segments -Wl,--sort-section=name
   -Wl,-T,$c/kernel/bindings/spt/image.ld)

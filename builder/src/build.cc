@@ -57,7 +57,7 @@ const std::vector<std::string> compile_flags{"-std=c++20",
                                              "-fdata-sections",
                                              "-Wall",
                                              "-Wextra",
-                                             "-Wdate-time"};
+                                             "-Werror=date-time"};
 const std::vector<std::string> link_flags{"-nostdlib",
                                           "-static",
                                           "-no-pie",
@@ -412,11 +412,16 @@ Result<fs::path> run_action(BuildContext& context, const ActionSpec& spec, fs::p
   return out_folder / spec.output_name;
 }
 
-// The key every action's record is stored under: what it runs, where, with what.
+// The key every action's record is stored under: what it runs, where, with what. The
+// SOURCE_DATE_EPOCH is left out: it changes with every snapshot, and it cannot change an output,
+// since __DATE__, __TIME__ and __TIMESTAMP__ are errors (-Werror=date-time), the only way g++
+// reads it, and the linker does not.
 Result<Digest> action_key(const BuildContext& context, std::string_view kind, const ActionSpec& spec, Json inputs) {
+  Json environment = context.environment;
+  environment.erase("SOURCE_DATE_EPOCH");
   Json key = {{"kind", kind},
               {"argv", spec.argv},
-              {"environment", context.environment},
+              {"environment", environment},
               {"toolchain", context.toolchain.identity.to_string()},
               {"sandbox", context.sandbox.has_value()},
               {"inputs", std::move(inputs)}};
@@ -653,8 +658,8 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   // 4. The toolchain, the sandbox, the cache, and the generated glue.
   ActionCache cache = CAIRN_TRY(ActionCache::open(options.cache));
   BuildContext context(options, std::move(cache));
-  // The manifest's snapshot carries no time yet, so every build gets the same fixed epoch.
-  context.environment = action_environment(0);
+  // The time of the manifest snapshot the lock was resolved against (0 for older locks).
+  context.environment = action_environment(lock.snapshot_created.value_or(0));
   context.toolchain = CAIRN_TRY(find_toolchain(options.compiler, context.cache.root() / "toolchain.json"));
   if (options.sandbox) context.sandbox = CAIRN_TRY(Sandbox::find());
   TemporaryDirectory scratch = CAIRN_TRY(TemporaryDirectory::create("cairn-build-"));

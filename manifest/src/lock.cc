@@ -3,6 +3,7 @@
 
 #include "cairn/core/file.h"
 #include "cairn/core/json_reader.h"
+#include "cairn/core/time.h"
 
 namespace cairn::manifest {
 
@@ -16,13 +17,15 @@ Json to_json(const LockFile& lock) {
     if (library.archive) item["archive"] = to_json(*library.archive);
     libraries[name] = item;
   }
-  return {{"_type", "lock"},
-          {"spec_version", spec_version},
-          {"repository", lock.repository},
-          {"development", lock.development},
-          {"snapshot_version", lock.snapshot_version},
-          {"description_digest", lock.description_digest.to_string()},
-          {"libraries", libraries}};
+  Json json = {{"_type", "lock"},
+               {"spec_version", spec_version},
+               {"repository", lock.repository},
+               {"development", lock.development},
+               {"snapshot_version", lock.snapshot_version},
+               {"description_digest", lock.description_digest.to_string()},
+               {"libraries", libraries}};
+  if (lock.snapshot_created) json["snapshot_created"] = format_rfc3339(*lock.snapshot_created);
+  return json;
 }
 
 Result<LockFile> parse_lock(std::string_view text) {
@@ -39,6 +42,12 @@ Result<LockFile> parse_lock(std::string_view text) {
     lock.repository = CAIRN_TRY(document.string("repository"));
     lock.development = CAIRN_TRY(document.boolean_or("development", false));
     lock.snapshot_version = CAIRN_TRY(document.integer("snapshot_version"));
+    if (std::optional<JsonReader> created = CAIRN_TRY(document.find("snapshot_created"))) {
+      std::string created_text = CAIRN_TRY(created->as_string());
+      auto time = parse_rfc3339(created_text);
+      if (!time.ok()) return created->error(time.error().message());
+      lock.snapshot_created = *time;
+    }
     lock.description_digest = CAIRN_TRY(document.digest("description_digest"));
     JsonReader libraries = CAIRN_TRY(document.object("libraries"));
     for (const auto& [name, item] : CAIRN_TRY(libraries.members())) {
@@ -104,6 +113,7 @@ Result<LockOutcome> lock_dependencies(const VerifiedRepository& repository, cons
   outcome.lock.repository = repository.identity.to_string();
   outcome.lock.development = repository.root.development;
   outcome.lock.snapshot_version = repository.snapshot.version;
+  outcome.lock.snapshot_created = repository.snapshot.created;
   outcome.lock.description_digest = app.digest;
   for (const auto& [name, version] : resolution.versions) {
     const VerifiedLibrary* library = repository.find(name, version.to_string());

@@ -313,6 +313,7 @@ Result<LibraryEntry> entry_from_json(const Json& json) {
 Json to_json(const SnapshotMetadata& snapshot) {
   Json out;
   write_header(out, "snapshot", snapshot.version, snapshot.expires);
+  if (snapshot.created) out["created"] = format_rfc3339(*snapshot.created);
   Json meta = Json::object();
   for (const auto& [path, file] : snapshot.meta) {
     meta[path] = {{"digest", file.digest.to_string()}, {"length", file.length}};
@@ -325,6 +326,12 @@ Result<SnapshotMetadata> snapshot_from_json(const Json& json) {
   JsonReader signed_part(json, "signed");
   SnapshotMetadata snapshot;
   CAIRN_TRY(read_header(signed_part, snapshot.version, snapshot.expires));
+  if (std::optional<JsonReader> created = CAIRN_TRY(signed_part.find("created"))) {
+    std::string text = CAIRN_TRY(created->as_string());
+    auto parsed = parse_rfc3339(text);
+    if (!parsed.ok()) return created->error(parsed.error().message());
+    snapshot.created = *parsed;
+  }
   JsonReader meta = CAIRN_TRY(signed_part.object("meta"));
   for (const auto& [path, value] : CAIRN_TRY(meta.members())) {
     CAIRN_TRY(value.require_object());

@@ -183,6 +183,7 @@ Result<PublishResult> publish_snapshot(const fs::path& repository, const signing
   }
   snapshot.version = previous_snapshot + 1;
   snapshot.expires = options.now + options.snapshot_lifetime;
+  snapshot.created = options.now;
   SignedDocument snapshot_document = CAIRN_TRY(make_document(to_json(snapshot)));
   CAIRN_TRY(sign_document(snapshot_document, snapshot_signer));
   std::string snapshot_text = CAIRN_TRY(serialize_document(snapshot_document));

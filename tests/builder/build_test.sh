@@ -10,7 +10,7 @@
 #     --no-sandbox all give the same image bytes and the same provenance;
 #   - refusals: a changed byte in a library source (before any compile), an entry signed by fewer
 #     maintainers than its threshold, an unknown key in unikernel.json, an app that opens a device
-#     it does not declare, and a library that includes an absolute host path.
+#     it does not declare, __DATE__ in the code, and a library that includes an absolute host path.
 # Usage: build_test.sh CAIRN SOURCE_DIR
 set -euo pipefail
 cairn=$(readlink -f "$1")
@@ -186,6 +186,13 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["devices"]={"net"
 grep -q "service0" out || fail "the compile error does not name the device: $(cat out)"
 grep -q "cairn: error:.*compile udp-echo/main.cc" out || fail "no error line naming the unit: $(cat out)"
 ok "opening an undeclared device is a compile error"
+
+# A build time in the code: __DATE__ would make the image depend on when it was built.
+cp -r hello dated
+echo 'const char* built_on = __DATE__;' >>dated/main.cc
+"$cairn" build dated --manifest manifest --sources checkout >out 2>&1 && fail "an app using __DATE__ built"
+grep -q "__DATE__" out || fail "the refusal does not name __DATE__: $(cat out)"
+ok "__DATE__ in the code is a compile error"
 
 # A library that includes an absolute host path, and an entry short of its maintainers.
 mkdir -p evil/kernel evil/snoop/src

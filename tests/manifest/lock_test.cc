@@ -45,6 +45,8 @@ TEST_F(LockTest, RecordsTheManifestTheDescriptionAndEveryChosenEntry) {
   EXPECT_EQ(lock.repository, must(root_identity(repo_.root_document)).to_string());
   EXPECT_FALSE(lock.development);
   EXPECT_EQ(lock.snapshot_version, 1);
+  ASSERT_TRUE(verified.snapshot.created.has_value());
+  EXPECT_EQ(lock.snapshot_created, verified.snapshot.created);  // the builds' SOURCE_DATE_EPOCH
   EXPECT_EQ(lock.description_digest, app_.digest);
   ASSERT_EQ(lock.libraries.size(), 2u);
   const VerifiedLibrary* tcp = verified.find("tcp", "1.0.0");
@@ -265,6 +267,20 @@ TEST(LockFile, ReadsBackEveryFieldItWrites) {
   EXPECT_EQ(read.libraries.at("http").archive->url, "archives/http-1.3.0.tar.gz");
   EXPECT_EQ(read.libraries.at("http").archive->size, 1234u);
   EXPECT_EQ(to_json(read), to_json(lock));
+}
+
+TEST(LockFile, ReadsBackTheSnapshotTimeAndRefusesABadOne) {
+  LockFile lock = sample_lock();
+  lock.snapshot_created = test_now;
+
+  Json json = to_json(lock);
+  LockFile read = must(parse_lock(json.dump()));
+  json["snapshot_created"] = "2026-01-01";
+
+  EXPECT_EQ(to_json(lock).at("snapshot_created"), "2026-01-01T00:00:00Z");
+  EXPECT_EQ(read.snapshot_created, test_now);
+  EXPECT_FALSE(must(parse_lock(to_json(sample_lock()).dump())).snapshot_created.has_value());
+  expect_error(parse_lock(json.dump()), ErrorCode::malformed, "cairn.lock: \"snapshot_created\"");
 }
 
 TEST(LockFile, IsWrittenAsCanonicalJsonAndANewline) {

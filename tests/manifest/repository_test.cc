@@ -29,6 +29,7 @@ TEST(Metadata, RoundTripsEveryDocumentType) {
   EXPECT_EQ(to_json(parsed), entry.signed_part);
   SignedDocument snapshot = must(read_document(repo.path() / "snapshot.json"));
   EXPECT_EQ(to_json(must(snapshot_from_json(snapshot.signed_part))), snapshot.signed_part);
+  EXPECT_EQ(snapshot.signed_part.at("created"), format_rfc3339(test_now));  // when it was published
   SignedDocument timestamp = must(read_document(repo.path() / "timestamp.json"));
   EXPECT_EQ(to_json(must(timestamp_from_json(timestamp.signed_part))), timestamp.signed_part);
   // Files are canonical JSON plus a newline.

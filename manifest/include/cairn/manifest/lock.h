@@ -3,7 +3,8 @@
 //
 // The file is canonical JSON, written atomically:
 //   {"_type": "lock", "spec_version": "1.0.0", "repository": "<root identity>", "development": bool,
-//    "snapshot_version": N, "description_digest": "sha256:<of canonical unikernel.json>",
+//    "snapshot_version": N, "snapshot_created"?: "<RFC 3339>",
+//    "description_digest": "sha256:<of canonical unikernel.json>",
 //    "libraries": {"<name>": {"version", "tree", "entry" (digest of the signed entry file),
 //                             "signers": [keyids], "archive"?: {url, digest, size}}}}
 #pragma once
@@ -34,6 +35,7 @@ struct LockFile {
   std::string repository;  // root identity, "sha256:..."
   bool development = false;
   std::int64_t snapshot_version = 0;
+  std::optional<std::int64_t> snapshot_created;  // the snapshot's "created": builds' SOURCE_DATE_EPOCH
   Digest description_digest = Digest::sha256_of("");
   std::map<std::string, LockedLibrary> libraries;
 };

@@ -98,6 +98,9 @@ struct MetaFile {
 struct SnapshotMetadata {
   std::int64_t version = 1;
   std::int64_t expires = 0;
+  // When it was made ("created", RFC 3339; absent in snapshots made before it existed). Builds
+  // from this snapshot take it as their SOURCE_DATE_EPOCH, through the lock.
+  std::optional<std::int64_t> created;
   std::map<std::string, MetaFile> meta;  // "libraries/<name>/<ver>.json" -> digest, length
 };
 
