@@ -72,14 +72,15 @@ jobs=$(nproc)
 cairn_build="$cairn build $work/app --locked --sources $work/checkout -j $jobs"
 edit="echo '// edit' \$(date +%s%N) >> $work/app/main.cc"
 echo "udp-echo: $(grep -c . <<<"$(cd "$c" && ls kernel/runtime/src/*.cc kernel/sched/src/*.cc kernel/bindings/spt/*.cc kernel/net/src/*.cc protocols/*/src/*.cc)") library units + main.cc; -j $jobs; $runs runs each; $(date -u +%FT%TZ)"
+# hyperfine pairs the n-th --prepare with the n-th command.
 hyperfine --style basic --runs "$runs" --export-csv "$work/build.csv" \
-  -n "cold: cairn build" --prepare "rm -rf $XDG_CACHE_HOME/cairn/actions" "$cairn_build" \
-  -n "cold: ninja" --prepare "ninja -C $work/ninja -t clean" "ninja -C $work/ninja -j $jobs" \
-  -n "cold: cairn build --no-sandbox" --prepare "rm -rf $XDG_CACHE_HOME/cairn/actions" "$cairn_build --no-sandbox" \
-  -n "no-op: cairn build" "$cairn_build" \
-  -n "no-op: ninja" "ninja -C $work/ninja -j $jobs" \
-  -n "one file: cairn build" --prepare "$edit" "$cairn_build" \
-  -n "one file: ninja" --prepare "$edit" "ninja -C $work/ninja -j $jobs" >"$work/hyperfine.out"
+  --prepare "rm -rf $XDG_CACHE_HOME/cairn/actions" -n "cold: cairn build" "$cairn_build" \
+  --prepare "ninja -C $work/ninja -t clean" -n "cold: ninja" "ninja -C $work/ninja -j $jobs" \
+  --prepare "rm -rf $XDG_CACHE_HOME/cairn/actions" -n "cold: cairn build --no-sandbox" "$cairn_build --no-sandbox" \
+  --prepare "true" -n "no-op: cairn build" "$cairn_build" \
+  --prepare "true" -n "no-op: ninja" "ninja -C $work/ninja -j $jobs" \
+  --prepare "$edit" -n "one file: cairn build" "$cairn_build" \
+  --prepare "$edit" -n "one file: ninja" "ninja -C $work/ninja -j $jobs" >"$work/hyperfine.out"
 python3 - "$work/build.csv" <<'PY'
 import csv, sys
 rows = {row["command"]: float(row["median"]) for row in csv.DictReader(open(sys.argv[1]))}

@@ -90,6 +90,13 @@ struct Library {
   std::vector<std::string> closure;  // itself and everything it depends on, sorted
 };
 
+// Writes `text` to `path` atomically, unless the file already holds exactly that (a build with
+// nothing to do then writes nothing, and syncs nothing).
+Result<void> write_if_changed(const fs::path& path, std::string_view text) {
+  if (auto existing = read_file(path, text.size() + 1); existing.ok() && *existing == text) return {};
+  return write_file_atomically(path, text);
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -186,12 +193,7 @@ Result<Resolution> resolve(const BuildOptions& options, const UnikernelDescripti
     fs::path store = CAIRN_TRY(manifest::store_directory());
     for (const auto& [name, locked] : resolution.lock.libraries) {
       if (auto it = in_checkout.find(name); it != in_checkout.end()) {
-        auto [tree, digest] = CAIRN_TRY(selected_tree(it->second));
-        if (digest != locked.tree) {
-          return make_error(ErrorCode::refused, "library '{}' {}: {} has tree {}, the lock pins {}", name,
-                            locked.version, it->second.string(), digest.to_string(), locked.tree.to_string());
-        }
-        resolution.folders.emplace(name, it->second);
+        resolution.folders.emplace(name, it->second);  // its tree is checked against the lock when staged
       } else if (fs::is_directory(store / locked.tree.hex())) {
         resolution.folders.emplace(name, store / locked.tree.hex());
       } else {
@@ -256,8 +258,10 @@ constexpr std::string_view app_mount = "/cairn/app";
 constexpr std::string_view generated_mount = "/cairn/gen";
 constexpr std::string_view output_mount = "/cairn/out";
 
-// The files whose digests go into cache keys, by their path inside the sandbox; files outside the
-// declared trees (the toolchain's headers under /usr) are hashed once per build.
+// The files whose digests go into cache keys, by their path inside the sandbox. Files outside
+// the declared trees, the toolchain's headers under /usr, are hashed once and remembered in
+// `memo_file` by their (size, inode, mtime, ctime), as ccache remembers system headers; a
+// header replaced by a package upgrade is a new file there and is hashed again.
 class InputDigests {
  public:
   void add_tree(const std::string& mount, const StagedTree& tree) {
@@ -265,23 +269,67 @@ class InputDigests {
   }
   void add_file(const std::string& path, const Digest& digest) { known_.insert_or_assign(path, digest); }
 
+  void load_memo(const fs::path& memo_file) {
+    memo_file_ = memo_file;
+    auto text = read_file(memo_file, 16 << 20);
+    if (!text.ok()) return;
+    auto json = parse_json(*text);
+    if (!json.ok() || !json->is_object()) return;
+    for (auto it = json->begin(); it != json->end(); ++it) {
+      if (!it.value().is_object()) continue;
+      auto digest = Digest::parse(it.value().value("digest", ""));
+      if (digest.ok()) system_.emplace(it.key(), SystemFile{it.value().value("stat", ""), *digest, false});
+    }
+  }
+
+  // Saves what was hashed anew (only a memo: a failure costs time, not correctness).
+  void save_memo() {
+    std::lock_guard lock(mutex_);
+    if (!changed_ || memo_file_.empty()) return;
+    Json json = Json::object();
+    for (const auto& [path, file] : system_) {
+      if (file.checked) json[path] = {{"stat", file.stat}, {"digest", file.digest.to_string()}};
+    }
+    (void)write_file_atomically(memo_file_, json.dump());
+  }
+
   // The digest of `path` (a sandbox path); refused for a file no action declared.
   Result<Digest> of(const std::string& path) {
     if (auto it = known_.find(path); it != known_.end()) return it->second;
-    if (path.starts_with("/usr/")) {
-      std::lock_guard lock(mutex_);
-      if (auto it = system_.find(path); it != system_.end()) return it->second;
-      Digest digest = CAIRN_TRY(digest_file(path));
-      system_.emplace(path, digest);
-      return digest;
+    if (!path.starts_with("/usr/")) {
+      return make_error(ErrorCode::refused, "reads {}, which is not a declared input of the build", path);
     }
-    return make_error(ErrorCode::refused, "reads {}, which is not a declared input of the build", path);
+    std::lock_guard lock(mutex_);
+    std::string stat = stat_key(path);
+    auto it = system_.find(path);
+    if (it != system_.end() && (it->second.checked || (!stat.empty() && it->second.stat == stat))) {
+      it->second.checked = true;
+      return it->second.digest;
+    }
+    Digest digest = CAIRN_TRY(digest_file(path));
+    system_.insert_or_assign(path, SystemFile{stat, digest, true});
+    changed_ = true;
+    return digest;
   }
 
  private:
+  struct SystemFile {
+    std::string stat;
+    Digest digest;
+    bool checked = false;  // confirmed in this build
+  };
+  static std::string stat_key(const std::string& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return {};
+    return fmt::format("{}:{}:{}.{}:{}.{}", info.st_size, info.st_ino, info.st_mtim.tv_sec, info.st_mtim.tv_nsec,
+                       info.st_ctim.tv_sec, info.st_ctim.tv_nsec);
+  }
+
   std::map<std::string, Digest> known_;  // filled before the actions start, then only read
   std::mutex mutex_;
-  std::map<std::string, Digest> system_;
+  std::map<std::string, SystemFile> system_;
+  fs::path memo_file_;
+  bool changed_ = false;
 };
 
 // Splits a Make-style depfile ("out.o: a.cc b.h \\\n c.h") into the prerequisites.
@@ -328,6 +376,8 @@ struct BuildContext {
   std::vector<std::pair<std::string, fs::path>> mounts;  // sandbox path -> host path, longest first
   InputDigests inputs;
   fs::path scratch;
+  std::once_flag sandbox_checked;
+  Result<void> sandbox_usable = {};  // set once, before the first action runs
   std::mutex output_mutex;
   std::string log;  // build.log: every action's output
   std::atomic<unsigned> action_counter{0};
@@ -367,6 +417,8 @@ Result<fs::path> run_action(BuildContext& context, const ActionSpec& spec, fs::p
   fs::path log = out_folder.string() + ".log";
   std::vector<std::string> argv;
   if (context.sandbox) {
+    std::call_once(context.sandbox_checked, [&] { context.sandbox_usable = context.sandbox->check(); });
+    if (!context.sandbox_usable.ok()) return context.sandbox_usable.error();
     SandboxSpec sandbox;
     sandbox.environment = context.environment;
     sandbox.mounts = spec.mounts;
@@ -660,8 +712,12 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   BuildContext context(options, std::move(cache));
   // The time of the manifest snapshot the lock was resolved against (0 for older locks).
   context.environment = action_environment(lock.snapshot_created.value_or(0));
-  context.toolchain = CAIRN_TRY(find_toolchain(options.compiler, context.cache.root() / "toolchain.json"));
-  if (options.sandbox) context.sandbox = CAIRN_TRY(Sandbox::find());
+  // Memos of what is slow to find out again (the toolchain's digests, the /usr headers'), kept
+  // beside the action cache: emptying that does not make the toolchain unknown.
+  fs::path memos = CAIRN_TRY(cache_directory()) / "memo";
+  context.toolchain = CAIRN_TRY(find_toolchain(options.compiler, memos / "toolchain.json"));
+  context.inputs.load_memo(memos / "system-files.json");
+  if (options.sandbox) context.sandbox = CAIRN_TRY(Sandbox::locate());
   TemporaryDirectory scratch = CAIRN_TRY(TemporaryDirectory::create("cairn-build-"));
   context.scratch = scratch.path();
   fs::path generated = scratch.path() / "gen";
@@ -756,6 +812,7 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
     if (!outcome.ok()) note(fmt::format("cairn: error: {}", outcome.error().message()));
   };
   GraphReport report = run_action_graph(actions, graph);
+  context.inputs.save_memo();
   if (report.failed > 0) {
     return make_error(ErrorCode::refused, "{} of {} actions failed{}: first, {}", report.failed, actions.size(),
                       report.not_run > 0 ? fmt::format(" ({} not run)", report.not_run) : std::string(),
@@ -769,12 +826,15 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   BuildReport result;
   result.image = out / image_name;
   result.image_digest = link.image_digest;
-  bool copied = CAIRN_TRY(context.cache.copy_blob(link.image_digest, result.image, 0755));
-  if (!copied) {
-    return make_error(ErrorCode::io, "the image left the cache before it was copied out; build again");
+  // An image already there with the same digest stays untouched.
+  auto existing = digest_file(result.image);
+  if (!existing.ok() || *existing != link.image_digest) {
+    bool copied = CAIRN_TRY(context.cache.copy_blob(link.image_digest, result.image, 0755));
+    if (!copied) return make_error(ErrorCode::io, "the image left the cache before it was copied out; build again");
   }
+
   std::string lock_text = CAIRN_TRY(canonical_json(manifest::to_json(lock))) + "\n";
-  CAIRN_TRY(write_file_atomically(out / "cairn.lock", lock_text));
+  CAIRN_TRY(write_if_changed(out / "cairn.lock", lock_text));
 
   reproducibility::Provenance provenance;
   provenance.subject_name = image_name;
@@ -837,7 +897,7 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   provenance.byproducts.push_back(std::move(lock_descriptor));
   result.provenance = out / "provenance.json";
   std::string statement = CAIRN_TRY(canonical_json(reproducibility::provenance_statement(provenance)));
-  CAIRN_TRY(write_file_atomically(result.provenance, statement + "\n"));
+  CAIRN_TRY(write_if_changed(result.provenance, statement + "\n"));
 
   result.actions = actions.size();
   result.ran = report.ran;
@@ -845,7 +905,7 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   result.seconds = seconds_since(start);
   context.log += fmt::format("{} actions: {} ran, {} from the cache; image {} {}\n", result.actions, result.ran,
                              result.cached, image_name, result.image_digest.to_string());
-  CAIRN_TRY(write_file_atomically(out / "build.log", context.log));
+  CAIRN_TRY(write_if_changed(out / "build.log", context.log));
   return result;
 }
 

@@ -56,6 +56,12 @@ std::vector<std::string> Sandbox::wrap(const SandboxSpec& spec, const std::vecto
 }
 
 Result<Sandbox> Sandbox::find() {
+  Sandbox sandbox = CAIRN_TRY(locate());
+  CAIRN_TRY(sandbox.check());
+  return sandbox;
+}
+
+Result<Sandbox> Sandbox::locate() {
   fs::path program;
   if (const char* chosen = std::getenv("CAIRN_BWRAP"); chosen != nullptr && *chosen != '\0') {
     program = chosen;
@@ -74,11 +80,14 @@ Result<Sandbox> Sandbox::find() {
                       "no bubblewrap (bwrap) to build in a sandbox: install it (Debian: bubblewrap), or build "
                       "with --no-sandbox (the provenance then says so)");
   }
-  Sandbox sandbox(program);
+  return Sandbox(program);
+}
+
+Result<void> Sandbox::check() const {
   TemporaryDirectory scratch = CAIRN_TRY(TemporaryDirectory::create("cairn-sandbox-check-"));
   SandboxSpec spec;
   spec.environment = action_environment(0);
-  ProcessExit exit = CAIRN_TRY(run_to_file(sandbox.wrap(spec, {"/usr/bin/true"}), scratch.path() / "output"));
+  ProcessExit exit = CAIRN_TRY(run_to_file(wrap(spec, {"/usr/bin/true"}), scratch.path() / "output"));
   if (exit.shell_status() != 0) {
     auto read = read_file(scratch.path() / "output", 4096);
     std::string output = read.ok() ? *read : std::string();
@@ -86,9 +95,9 @@ Result<Sandbox> Sandbox::find() {
     return make_error(ErrorCode::unsupported,
                       "{} cannot make a sandbox here ({}); allow unprivileged user namespaces, or build with "
                       "--no-sandbox (the provenance then says so)",
-                      program.string(), output.empty() ? fmt::format("status {}", exit.shell_status()) : output);
+                      program_.string(), output.empty() ? fmt::format("status {}", exit.shell_status()) : output);
   }
-  return sandbox;
+  return {};
 }
 
 }  // namespace cairn::builder

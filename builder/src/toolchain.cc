@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 
 namespace cairn::builder {
@@ -77,6 +78,39 @@ std::map<std::string, std::string> owning_packages(const std::vector<fs::path>& 
   return packages;
 }
 
+// The identity remembered in `cache_file`, if every program it names is still the same file
+// (size, inode, mtime) and the driver is the one asked for.
+std::optional<Toolchain> remembered_toolchain(const fs::path& cache_file, const fs::path& driver) {
+  auto text = read_file(cache_file, max_probe_output);
+  if (!text.ok()) return std::nullopt;
+  auto remembered = parse_json(*text);
+  if (!remembered.ok() || !remembered->is_object() || remembered->value("driver", "") != driver.string()) {
+    return std::nullopt;
+  }
+  Toolchain toolchain;
+  toolchain.driver = driver;
+  toolchain.version = remembered->value("version", "");
+  if (auto packages = remembered->find("packages"); packages != remembered->end() && packages->is_object()) {
+    for (auto it = packages->begin(); it != packages->end(); ++it) {
+      if (!it.value().is_string()) return std::nullopt;
+      toolchain.packages[it.key()] = it.value().get<std::string>();
+    }
+  }
+  const Json programs = remembered->value("programs", Json::array());
+  if (!programs.is_array() || programs.empty()) return std::nullopt;
+  for (const auto& program : programs) {
+    if (!program.is_object()) return std::nullopt;
+    auto digest = Digest::parse(program.value("digest", ""));
+    std::string path = program.value("path", "");
+    if (!digest.ok() || path.empty() || program.value("stat", "") != stat_key(path)) return std::nullopt;
+    toolchain.programs.push_back({program.value("role", ""), path, *digest});
+  }
+  auto canonical = canonical_json(toolchain.to_json());
+  if (!canonical.ok()) return std::nullopt;
+  toolchain.identity = Digest::sha256_of(*canonical);
+  return toolchain;
+}
+
 }  // namespace
 
 Json Toolchain::to_json() const {
@@ -92,6 +126,11 @@ Result<Toolchain> find_toolchain(const std::string& driver_name, const fs::path&
   auto found = [&]() -> Result<Toolchain> {
     Toolchain toolchain;
     toolchain.driver = CAIRN_TRY(find_program(driver_name));
+    // Asking the driver where its programs are costs a process each: a remembered answer whose
+    // programs are all unchanged files is taken instead.
+    if (!cache_file.empty()) {
+      if (auto remembered = remembered_toolchain(cache_file, toolchain.driver)) return *remembered;
+    }
     std::vector<std::pair<std::string, fs::path>> roles{{"driver", toolchain.driver}};
     for (const char* role : {"cc1plus", "as", "collect2", "ld"}) {
       std::string where = CAIRN_TRY(output_of({toolchain.driver.string(), fmt::format("-print-prog-name={}", role)}));
@@ -106,30 +145,6 @@ Result<Toolchain> find_toolchain(const std::string& driver_name, const fs::path&
       real_paths.push_back(real);
     }
 
-    // The remembered identity counts only if every program is the same file as then.
-    std::string stat_keys;
-    for (const auto& path : real_paths) stat_keys += path.string() + "=" + stat_key(path) + ";";
-    if (!cache_file.empty()) {
-      if (auto text = read_file(cache_file, max_probe_output); text.ok()) {
-        if (auto remembered = parse_json(*text); remembered.ok() && remembered->value("stat", "") == stat_keys &&
-                                                 remembered->value("driver", "") == toolchain.driver.string()) {
-          toolchain.version = remembered->value("version", "");
-          toolchain.packages = remembered->value("packages", std::map<std::string, std::string>{});
-          for (const auto& program : remembered->value("programs", Json::array())) {
-            auto digest = Digest::parse(program.value("digest", ""));
-            if (!digest.ok()) break;
-            toolchain.programs.push_back({program.value("role", ""), program.value("path", ""), *digest});
-          }
-          if (toolchain.programs.size() == roles.size()) {
-            std::string canonical = CAIRN_TRY(canonical_json(toolchain.to_json()));
-            toolchain.identity = Digest::sha256_of(canonical);
-            return toolchain;
-          }
-          toolchain.programs.clear();
-        }
-      }
-    }
-
     toolchain.version = CAIRN_TRY(output_of({toolchain.driver.string(), "-dumpfullversion"}));
     for (std::size_t i = 0; i < roles.size(); ++i) {
       Digest digest = CAIRN_TRY(digest_file(real_paths[i]));
@@ -140,7 +155,7 @@ Result<Toolchain> find_toolchain(const std::string& driver_name, const fs::path&
     std::string canonical = CAIRN_TRY(canonical_json(json));
     toolchain.identity = Digest::sha256_of(canonical);
     if (!cache_file.empty()) {
-      json["stat"] = stat_keys;
+      for (auto& program : json["programs"]) program["stat"] = stat_key(program["path"].get<std::string>());
       fs::create_directories(cache_file.parent_path(), error);
       (void)write_file_atomically(cache_file, json.dump());  // only a memo: a failure costs time
     }

@@ -159,6 +159,23 @@ std::string_view to_string(EntryMode mode) {
   return "file";
 }
 
+Result<void> fill_digests(const fs::path& root, std::vector<TreeEntry>& entries) {
+  for (auto& entry : entries) {
+    if (entry.content_digest || entry.mode == EntryMode::symlink) continue;
+    fs::path path = root / entry.path;
+    // As the scanner opens files: never following a link, never blocking on a FIFO.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!fd.valid()) return system_error(fmt::format("open {}", path.string()), errno);
+    struct stat opened {};
+    if (::fstat(fd.get(), &opened) != 0 || !S_ISREG(opened.st_mode)) {
+      return make_error(ErrorCode::refused, "{}: changed while the tree was scanned", path.string());
+    }
+    entry.size = static_cast<std::uint64_t>(opened.st_size);
+    entry.content_digest = CAIRN_TRY(digest_fd(fd.get()).with_context(path.string()));
+  }
+  return {};
+}
+
 Result<std::vector<TreeEntry>> scan_tree(const fs::path& root, ScanOptions options) {
   return TreeScanner(root, options).scan();
 }

@@ -218,7 +218,9 @@ Result<UnikernelDescription> read_unikernel_description(const fs::path& path) {
 }
 
 Result<std::vector<TreeEntry>> library_tree(const fs::path& library_directory, const LibraryDescription& description) {
-  std::vector<TreeEntry> all = CAIRN_TRY(scan_tree(library_directory));
+  // Only the selected files are read: a library folder may hold much else (kernel/ holds the
+  // tenders, and kernel/net another library).
+  std::vector<TreeEntry> all = CAIRN_TRY(scan_tree(library_directory, {.compute_digests = false, .exclude = {}}));
   std::vector<TreeEntry> selected;
   for (auto& entry : all) {
     bool wanted = entry.path == "library.json";
@@ -228,6 +230,7 @@ Result<std::vector<TreeEntry>> library_tree(const fs::path& library_directory, c
     }
     if (wanted) selected.push_back(std::move(entry));
   }
+  CAIRN_TRY(fill_digests(library_directory, selected));
   return selected;
 }
 

@@ -34,6 +34,11 @@ class Sandbox {
   // Finds bubblewrap (`bwrap` in PATH, or $CAIRN_BWRAP) and checks that it can make a sandbox
   // here; the error says why not and points at --no-sandbox.
   static Result<Sandbox> find();
+  // Finds bubblewrap without trying it (a build checks it before its first action instead, so
+  // that a build with nothing to do does not pay for a sandbox).
+  static Result<Sandbox> locate();
+  // Makes one sandbox that runs /usr/bin/true; the error says why it could not.
+  Result<void> check() const;
 
   const std::filesystem::path& program() const { return program_; }
   // The command that runs `command` inside a sandbox made as `spec` says.

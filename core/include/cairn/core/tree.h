@@ -59,6 +59,10 @@ inline constexpr std::size_t max_tree_depth = 256;
 // are not valid UTF-8, naming the offending path.
 Result<std::vector<TreeEntry>> scan_tree(const std::filesystem::path& root, ScanOptions options = {});
 
+// Computes the content digest of every file entry of `entries` (scanned from `root` without
+// digests) that lacks one, refusing a file that is no longer a regular file.
+Result<void> fill_digests(const std::filesystem::path& root, std::vector<TreeEntry>& entries);
+
 // The tree digest of entries that carry content digests (see the format above). The entries
 // must be sorted by path and unique, as scan_tree returns them.
 Result<Digest> tree_digest(const std::vector<TreeEntry>& entries);
