@@ -2,7 +2,8 @@
 # examples/udp-echo end to end through a tap device, inside a network namespace this test makes
 # (and deletes on exit, even on failure): a lease from dnsmasq, ping, a UDP datagram echoed; an
 # offered address that another host already has, declined; then a static address with ping, a
-# Linux ARP probe for it answered and a Linux host claiming it defended against.
+# Linux ARP probe for it answered and a Linux host claiming it defended against; and the same image
+# under Solo5's own solo5-spt (when the peer is there), answering ping and UDP.
 # Skips when it cannot make a tap (not root, no /dev/net/tun, no ip) or lacks a peer (dnsmasq,
 # ping, socat, arping): it prints "skipped: <why>" and exits 77, which ctest reports as Skipped
 # (SKIP_RETURN_CODE in CMakeLists.txt), not as passed.
@@ -147,5 +148,27 @@ else
   fail "udp-echo --ipv4 printed no address: $(cat "$work/static.out" "$work/static.err")"
 fi
 stop_echo
+
+# --- the same image under Solo5's solo5-spt ----------------------------------------------
+solo5_spt=$(cd "$(dirname "$0")/../../.." && pwd)/shared/peers/solo5/tenders/spt/solo5-spt
+if [ -x "$solo5_spt" ]; then
+  setsid ip netns exec "$namespace" "$solo5_spt" --mem=8 --net:service0=tap0 "$image" --ipv4 10.0.0.3/24 \
+    >"$work/solo5.out" 2>"$work/solo5.err" &
+  pids+=($!)
+  for _ in $(seq 150); do grep -q "^udp-echo: 10.0.0.3/24 static$" "$work/solo5.out" && break; sleep 0.1; done
+  if grep -q "^udp-echo: 10.0.0.3/24 static$" "$work/solo5.out"; then
+    pass "udp-echo built by cairn build boots under solo5-spt"
+    replies=$(in_namespace ping -c 5 -W 1 -i 0.2 10.0.0.3 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+    if [ "$replies" == 5 ]; then pass "under solo5-spt, 5 of 5 pings answered"; else fail "under solo5-spt, pings answered: '${replies}' of 5"; fi
+    sent="echo through solo5-spt $$"
+    echoed=$(echo "$sent" | in_namespace timeout 5 socat -t 2 - "UDP:10.0.0.3:7" || true)
+    if [ "$echoed" == "$sent" ]; then pass "under solo5-spt, a UDP datagram comes back"; else fail "under solo5-spt, UDP echo: got '$echoed'"; fi
+  else
+    fail "udp-echo under solo5-spt printed no address: $(cat "$work/solo5.out" "$work/solo5.err")"
+  fi
+  stop_echo
+else
+  echo "skipped: the solo5-spt part: $solo5_spt is missing"
+fi
 
 finish_checks
