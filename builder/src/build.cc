@@ -104,7 +104,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 // Copies `entries` (files and symlinks of the tree rooted at `source`) into <store>/<tree hex>,
 // unless a copy is there, and checks what is in the store against `expected`.
 Result<StagedTree> stage_tree(const fs::path& store, const fs::path& source, const std::vector<TreeEntry>& entries,
-                              const Digest& expected, std::string_view what) {
+                              const Digest& expected, std::string_view what, DigestMemo& memo) {
   auto staged = [&]() -> Result<StagedTree> {
     StagedTree result;
     result.directory = store / expected.hex();
@@ -137,7 +137,8 @@ Result<StagedTree> stage_tree(const fs::path& store, const fs::path& source, con
       }
     }
     // What counts is the copy: a file changed after it was checked is caught here.
-    std::vector<TreeEntry> stored = CAIRN_TRY(scan_tree(result.directory));
+    std::vector<TreeEntry> stored = CAIRN_TRY(scan_tree(result.directory, {.compute_digests = false, .exclude = {}}));
+    CAIRN_TRY(fill_digests(result.directory, stored, &memo));
     Digest digest = CAIRN_TRY(tree_digest(stored));
     if (digest != expected) {
       return make_error(ErrorCode::refused, "the store copy {} has tree {}, not {} (changed while copied? remove it)",
@@ -150,6 +151,8 @@ Result<StagedTree> stage_tree(const fs::path& store, const fs::path& source, con
 }
 
 // A library's tree as library.json selects it in `directory`, with its digest.
+// Every selected file is read: what is checked against a signed or locked digest is never taken on
+// the word of stat.
 Result<std::pair<std::vector<TreeEntry>, Digest>> selected_tree(const fs::path& directory) {
   LibraryDescription description = CAIRN_TRY(manifest::read_library_description(directory));
   std::vector<TreeEntry> tree = CAIRN_TRY(manifest::library_tree(directory, description));
@@ -158,13 +161,16 @@ Result<std::pair<std::vector<TreeEntry>, Digest>> selected_tree(const fs::path& 
 }
 
 // The app's own tree: everything in its folder but _build/, cairn.lock and hidden names.
-Result<std::vector<TreeEntry>> app_tree(const fs::path& app) {
+Result<std::vector<TreeEntry>> app_tree(const fs::path& app, DigestMemo& memo) {
   ScanOptions options;
+  options.compute_digests = false;
   options.exclude = [](std::string_view path, bool) {
     std::string_view name = path.substr(path.rfind('/') + 1);
     return name.starts_with(".") || path == "_build" || path == "cairn.lock";
   };
-  return scan_tree(app, options);
+  std::vector<TreeEntry> entries = CAIRN_TRY(scan_tree(app, options));
+  CAIRN_TRY(fill_digests(app, entries, &memo));
+  return entries;
 }
 
 // The lock and the verified folder of each of its libraries, as `cairn lock` makes them.
@@ -649,8 +655,12 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   }
   const LockFile& lock = resolution.lock;
 
-  // 3. Every tree into the store, checked there.
+  // 3. Every tree into the store, checked there. The store's copies and the app's own files are
+  // read again only when stat says they changed since the last build (the memo).
   fs::path store = CAIRN_TRY(manifest::store_directory());
+  fs::path memos = CAIRN_TRY(cache_directory()) / "memo";
+  DigestMemo memo(memos / "files.json");
+  memo.load();
   std::map<std::string, Library> libraries;
   for (const auto& [name, folder] : resolution.folders) {
     const auto& locked = lock.libraries.at(name);
@@ -662,7 +672,7 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
     Library library;
     library.name = name;
     library.version = locked.version;
-    library.staged = CAIRN_TRY(stage_tree(store, folder, tree, digest, fmt::format("library '{}'", name)));
+    library.staged = CAIRN_TRY(stage_tree(store, folder, tree, digest, fmt::format("library '{}'", name), memo));
     library.description = CAIRN_TRY(manifest::read_library_description(library.staged.directory));
     if (library.description.name != name) {
       return make_error(ErrorCode::refused, "library '{}': its library.json names '{}'", name,
@@ -675,9 +685,9 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
     libraries.emplace(name, std::move(library));
   }
   CAIRN_TRY(compute_closures(libraries));
-  std::vector<TreeEntry> app_entries = CAIRN_TRY(app_tree(app_folder));
+  std::vector<TreeEntry> app_entries = CAIRN_TRY(app_tree(app_folder, memo));
   Digest app_digest = CAIRN_TRY(tree_digest(app_entries));
-  StagedTree app_staged = CAIRN_TRY(stage_tree(store, app_folder, app_entries, app_digest, "the app"));
+  StagedTree app_staged = CAIRN_TRY(stage_tree(store, app_folder, app_entries, app_digest, "the app", memo));
   for (const auto& source : app.main) {
     if (!app_staged.files.contains(source)) {
       return make_error(ErrorCode::not_found, "{}: \"main\" names {}, which is not in the app folder",
@@ -714,7 +724,6 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   context.environment = action_environment(lock.snapshot_created.value_or(0));
   // Memos of what is slow to find out again (the toolchain's digests, the /usr headers'), kept
   // beside the action cache: emptying that does not make the toolchain unknown.
-  fs::path memos = CAIRN_TRY(cache_directory()) / "memo";
   context.toolchain = CAIRN_TRY(find_toolchain(options.compiler, memos / "toolchain.json"));
   context.inputs.load_memo(memos / "system-files.json");
   if (options.sandbox) context.sandbox = CAIRN_TRY(Sandbox::locate());
@@ -813,6 +822,7 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   };
   GraphReport report = run_action_graph(actions, graph);
   context.inputs.save_memo();
+  memo.save();
   if (report.failed > 0) {
     return make_error(ErrorCode::refused, "{} of {} actions failed{}: first, {}", report.failed, actions.size(),
                       report.not_run > 0 ? fmt::format(" ({} not run)", report.not_run) : std::string(),

@@ -39,7 +39,7 @@ Result<GeneratedGlue> write_glue(const fs::path& folder, const manifest::Unikern
   if (error) return make_error(ErrorCode::io, "create {}: {}", folder.string(), error.message());
 
   std::string header = devices_header(app);
-  CAIRN_TRY(write_file_atomically(folder / glue.devices_header, header));
+  CAIRN_TRY(write_scratch_file(folder / glue.devices_header, header));
   glue.files.emplace(glue.devices_header, Digest::sha256_of(header));
 
   reproducibility::ImageNotes notes;
@@ -51,10 +51,9 @@ Result<GeneratedGlue> write_glue(const fs::path& folder, const manifest::Unikern
   build.manifest = CAIRN_TRY(Digest::parse(lock.repository).with_context("the lock's repository"));
   build.memory_mib = app.memory_mib;
   notes.build = build;
-  fs::path object = folder / glue.notes_object;
-  CAIRN_TRY(reproducibility::write_notes_object(object, notes));
-  Digest notes_digest = CAIRN_TRY(digest_file(object));
-  glue.files.emplace(glue.notes_object, notes_digest);
+  std::string object = CAIRN_TRY(reproducibility::notes_object(notes));
+  CAIRN_TRY(write_scratch_file(folder / glue.notes_object, object));
+  glue.files.emplace(glue.notes_object, Digest::sha256_of(object));
   return glue;
 }
 

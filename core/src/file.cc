@@ -88,6 +88,12 @@ Result<void> AtomicFile::commit() {
   return sync_directory(path_.parent_path());
 }
 
+Result<void> write_scratch_file(const std::filesystem::path& path, std::string_view data, mode_t mode) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  if (!fd.valid()) return system_error(fmt::format("create {}", path.string()), errno);
+  return write_all(fd.get(), data).with_context(path.string());
+}
+
 Result<void> write_file_atomically(const fs::path& path, std::string_view data, mode_t mode) {
   AtomicFile file = CAIRN_TRY(AtomicFile::create(path, mode));
   CAIRN_TRY(write_all(file.fd(), data).with_context(path.string()));

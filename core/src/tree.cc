@@ -1,6 +1,7 @@
 // Scanning a directory into a sorted tree and hashing it (the format is in tree.h).
 #include "cairn/core/tree.h"
 
+#include "cairn/core/canonical_json.h"
 #include "cairn/core/file.h"
 #include "cairn/core/unique_handle.h"
 #include "cairn/core/utf8.h"
@@ -159,7 +160,50 @@ std::string_view to_string(EntryMode mode) {
   return "file";
 }
 
-Result<void> fill_digests(const fs::path& root, std::vector<TreeEntry>& entries) {
+void DigestMemo::load() {
+  if (file_.empty()) return;
+  auto text = read_file(file_, 64 << 20);
+  if (!text.ok()) return;
+  auto json = parse_json(*text);
+  if (!json.ok() || !json->is_object()) return;
+  for (auto it = json->begin(); it != json->end(); ++it) {
+    if (!it.value().is_array() || it.value().size() != 2 || !it.value()[0].is_string() || !it.value()[1].is_string()) {
+      continue;
+    }
+    auto digest = Digest::parse(it.value()[1].get<std::string>());
+    if (digest.ok()) known_.emplace(it.key(), Known{it.value()[0].get<std::string>(), *digest, false});
+  }
+}
+
+void DigestMemo::save() const {
+  if (file_.empty() || !changed_) return;
+  Json json = Json::object();
+  for (const auto& [path, known] : known_) {
+    if (known.used) json[path] = Json::array({known.stat, known.digest.to_string()});
+  }
+  std::error_code ignored;
+  fs::create_directories(file_.parent_path(), ignored);
+  (void)write_file_atomically(file_, json.dump());
+}
+
+Result<Digest> DigestMemo::digest(const fs::path& path, int fd) {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) return system_error(fmt::format("stat {}", path.string()), errno);
+  std::string stat = fmt::format("{}:{}:{}.{}:{}.{}", info.st_size, info.st_ino, info.st_mtim.tv_sec,
+                                 info.st_mtim.tv_nsec, info.st_ctim.tv_sec, info.st_ctim.tv_nsec);
+  std::string key = fs::absolute(path).string();
+  auto it = known_.find(key);
+  if (it != known_.end() && it->second.stat == stat) {
+    it->second.used = true;
+    return it->second.digest;
+  }
+  Digest digest = CAIRN_TRY(digest_fd(fd).with_context(path.string()));
+  known_.insert_or_assign(key, Known{stat, digest, true});
+  changed_ = true;
+  return digest;
+}
+
+Result<void> fill_digests(const fs::path& root, std::vector<TreeEntry>& entries, DigestMemo* memo) {
   for (auto& entry : entries) {
     if (entry.content_digest || entry.mode == EntryMode::symlink) continue;
     fs::path path = root / entry.path;
@@ -171,7 +215,11 @@ Result<void> fill_digests(const fs::path& root, std::vector<TreeEntry>& entries)
       return make_error(ErrorCode::refused, "{}: changed while the tree was scanned", path.string());
     }
     entry.size = static_cast<std::uint64_t>(opened.st_size);
-    entry.content_digest = CAIRN_TRY(digest_fd(fd.get()).with_context(path.string()));
+    if (memo != nullptr) {
+      entry.content_digest = CAIRN_TRY(memo->digest(path, fd.get()));
+    } else {
+      entry.content_digest = CAIRN_TRY(digest_fd(fd.get()).with_context(path.string()));
+    }
   }
   return {};
 }

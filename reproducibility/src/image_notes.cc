@@ -170,6 +170,11 @@ Result<std::string> build_note(const BuildNote& note) {
 }
 
 Result<void> write_notes_object(const std::filesystem::path& output, const ImageNotes& notes) {
+  std::string file = CAIRN_TRY(notes_object(notes));
+  return write_file_atomically(output, file);
+}
+
+Result<std::string> notes_object(const ImageNotes& notes) {
   std::string manifest = CAIRN_TRY(manifest_note(notes.devices));
   std::string abi = abi_note(notes.target, notes.abi_version);
   std::string cairn;
@@ -239,7 +244,7 @@ Result<void> write_notes_object(const std::filesystem::path& output, const Image
   elf.e_shoff = file.size();
   std::memcpy(file.data(), &elf, sizeof elf);
   file.append(reinterpret_cast<const char*>(headers.data()), headers.size() * sizeof(Elf64_Shdr));
-  return write_file_atomically(output, file);
+  return file;
 }
 
 namespace {

@@ -2,6 +2,7 @@
 #include "cairn/core/tree.h"
 #include "cairn/core/utf8.h"
 
+#include "cairn/core/canonical_json.h"
 #include "cairn/core/file.h"
 
 #include <fcntl.h>
@@ -31,7 +32,10 @@ void make_reference_tree(const fs::path& root, bool reversed_order = false) {
       [&] { write(root / "README", "hello\n"); },
       [&] { write(root / "bin" / "run", "#!/bin/sh\necho hi\n", 0755); },
       [&] { write(root / "src" / "a.c", "int x;\n"); },
-      [&] { fs::create_directories(root / "src"); fs::create_symlink("../README", root / "src" / "link"); },
+      [&] {
+        fs::create_directories(root / "src");
+        fs::create_symlink("../README", root / "src" / "link");
+      },
       [&] { fs::create_directories(root / "src" / "empty"); },
   };
   if (reversed_order) std::reverse(files.begin(), files.end());
@@ -62,8 +66,7 @@ TEST_F(TreeHash, MatchesTheIndependentlyComputedDigest) {
 
 TEST_F(TreeHash, EmptyTreeIsTheDigestOfTheHeader) {
   fs::create_directories(scratch_.path() / "empty" / "nested");
-  EXPECT_EQ(hash(scratch_.path() / "empty"),
-            "sha256:9293f5df4e75c5e557c129356b2e45671985d94f711bcffedfd1b51251bb3127");
+  EXPECT_EQ(hash(scratch_.path() / "empty"), "sha256:9293f5df4e75c5e557c129356b2e45671985d94f711bcffedfd1b51251bb3127");
 }
 
 TEST_F(TreeHash, ListsEntriesSortedWithModesAndTargets) {
@@ -245,6 +248,74 @@ TEST(Utf8, RejectsOverlongSurrogatesAndTruncation) {
   EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // beyond U+10FFFF
   EXPECT_FALSE(is_valid_utf8("\xe2\x82"));          // truncated
   EXPECT_FALSE(is_valid_utf8("\x80"));              // stray continuation
+}
+
+}  // namespace
+}  // namespace cairn
+
+namespace cairn {
+namespace {
+
+// --- DigestMemo ---
+
+// Scans `root` without digests and fills them through `memo`; the digest of the tree.
+std::string memo_hash(const fs::path& root, DigestMemo& memo) {
+  auto entries = scan_tree(root, {.compute_digests = false, .exclude = {}});
+  EXPECT_TRUE(entries.ok());
+  EXPECT_TRUE(fill_digests(root, *entries, &memo).ok());
+  auto digest = tree_digest(*entries);
+  return digest.ok() ? digest->to_string() : "";
+}
+
+TEST(DigestMemo, GivesTheSameDigestsAsReadingAndSeesEveryChange) {
+  TemporaryDirectory scratch = std::move(TemporaryDirectory::create("cairn-memo-test-")).value();
+  fs::path root = scratch.path() / "tree";
+  make_reference_tree(root);
+  DigestMemo memo(scratch.path() / "memo.json");
+
+  EXPECT_EQ(memo_hash(root, memo), reference_digest);
+  EXPECT_EQ(memo_hash(root, memo), reference_digest);  // from the memo
+  // Same size, and the modification time set back: the change time still gives it away.
+  struct stat before {};
+  ASSERT_EQ(::stat((root / "src" / "a.c").c_str(), &before), 0);
+  write(root / "src" / "a.c", "int y;\n");
+  struct timespec times[2] = {before.st_atim, before.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (root / "src" / "a.c").c_str(), times, 0), 0);
+
+  EXPECT_EQ(memo_hash(root, memo), hash_tree(root).value().to_string());
+  EXPECT_NE(memo_hash(root, memo), reference_digest);
+}
+
+TEST(DigestMemo, IsKeptBetweenRunsAndSurvivesAGarbledFile) {
+  TemporaryDirectory scratch = std::move(TemporaryDirectory::create("cairn-memo-test-")).value();
+  fs::path root = scratch.path() / "tree";
+  make_reference_tree(root);
+  {
+    DigestMemo memo(scratch.path() / "memo.json");
+    memo.load();
+    EXPECT_EQ(memo_hash(root, memo), reference_digest);
+    memo.save();
+  }
+  std::string saved = read_file(scratch.path() / "memo.json", 1 << 20).value();
+  EXPECT_NE(saved.find("a.c"), std::string::npos);
+  DigestMemo again(scratch.path() / "memo.json");
+  again.load();
+  EXPECT_EQ(memo_hash(root, again), reference_digest);
+
+  // A file whose stat is unchanged is taken on the memo's word (so a memo lives in a folder of
+  // the user's own, and what is checked against a signature is always read).
+  std::string a = fs::absolute(root / "src" / "a.c").string();
+  Json json = parse_json(saved).value();
+  json[a][1] = Digest::sha256_of("not the content").to_string();
+  write(scratch.path() / "memo.json", json.dump());
+  DigestMemo lied_to(scratch.path() / "memo.json");
+  lied_to.load();
+  EXPECT_NE(memo_hash(root, lied_to), reference_digest);
+
+  write(scratch.path() / "memo.json", "{\"x\": [1, 2], \"y\": ");
+  DigestMemo garbled(scratch.path() / "memo.json");
+  garbled.load();
+  EXPECT_EQ(memo_hash(root, garbled), reference_digest);
 }
 
 }  // namespace

@@ -74,6 +74,10 @@ class AtomicFile {
   UniqueFd fd_;
 };
 
+// Creates or truncates `path` and writes `data`: not atomic and not synced, for scratch files
+// that nothing reads after a crash.
+Result<void> write_scratch_file(const std::filesystem::path& path, std::string_view data, mode_t mode = 0644);
+
 // Replaces (or creates) `path` with `data`, atomically and durably.
 Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view data, mode_t mode = 0644);
 

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,9 +60,37 @@ inline constexpr std::size_t max_tree_depth = 256;
 // are not valid UTF-8, naming the offending path.
 Result<std::vector<TreeEntry>> scan_tree(const std::filesystem::path& root, ScanOptions options = {});
 
+// Remembered file digests, by path and by what stat(2) says of the file (size, inode, mtime and
+// ctime, which no one can set back): a file whose stat is unchanged is not read again, as Git's
+// index and ccache trust it. Kept in a JSON file between runs; not thread-safe.
+class DigestMemo {
+ public:
+  // An empty memo that load() fills from `file` (a missing or unreadable file is an empty memo).
+  explicit DigestMemo(std::filesystem::path file = {}) : file_(std::move(file)) {}
+  void load();
+  // Writes what was used or learnt in this run, if anything was learnt (only a memo: a failure
+  // costs time, not correctness).
+  void save() const;
+
+  // The digest of the open file `fd` at `path`, remembered or read.
+  Result<Digest> digest(const std::filesystem::path& path, int fd);
+
+ private:
+  struct Known {
+    std::string stat;
+    Digest digest;
+    bool used = false;
+  };
+  std::filesystem::path file_;
+  std::map<std::string, Known> known_;
+  bool changed_ = false;
+};
+
 // Computes the content digest of every file entry of `entries` (scanned from `root` without
-// digests) that lacks one, refusing a file that is no longer a regular file.
-Result<void> fill_digests(const std::filesystem::path& root, std::vector<TreeEntry>& entries);
+// digests) that lacks one, refusing a file that is no longer a regular file; through `memo`
+// when given.
+Result<void> fill_digests(const std::filesystem::path& root, std::vector<TreeEntry>& entries,
+                          DigestMemo* memo = nullptr);
 
 // The tree digest of entries that carry content digests (see the format above). The entries
 // must be sorted by path and unique, as scan_tree returns them.

@@ -72,8 +72,10 @@ Result<std::string> manifest_note(const std::vector<Device>& devices);
 // The complete bytes of the `.note.cairn` note.
 Result<std::string> build_note(const BuildNote& note);
 
-// Writes the relocatable object with the notes (the Cairn note when `notes.build` holds one) and
-// the .interp string (atomically).
+// The bytes of the relocatable object with the notes (the Cairn note when `notes.build` holds
+// one) and the .interp string.
+Result<std::string> notes_object(const ImageNotes& notes);
+// Writes notes_object(notes) to `output`, atomically.
 Result<void> write_notes_object(const std::filesystem::path& output, const ImageNotes& notes);
 
 // Reads the ABI and manifest notes of a linked image. Every field is checked: the file is
