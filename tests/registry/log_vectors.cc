@@ -1,0 +1,60 @@
+// Prints, as one JSON document, what the log code computes for a tree of "entry <i>" leaves:
+// roots, inclusion and consistency proofs, and a signed checkpoint with its verifier key, for
+// rfc6962_check.py to check against an implementation of its own.
+// Usage: log_vectors [LEAVES]
+#include "cairn/core/canonical_json.h"
+#include "cairn/registry/checkpoint.h"
+#include "cairn/registry/merkle.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+using namespace cairn;
+using namespace cairn::registry;
+
+namespace {
+
+template <typename T>
+T must(Result<T> result) {
+  if (!result.ok()) fatal(result.error().message());
+  return std::move(result).value();
+}
+
+Json hashes(const std::vector<Hash>& list) {
+  Json json = Json::array();
+  for (const auto& hash : list) json.push_back(to_hex(hash));
+  return json;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::uint64_t leaves = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 70;
+  MemoryTree tree;
+  for (std::uint64_t i = 0; i < leaves; ++i) tree.append(leaf_hash("entry " + std::to_string(i)));
+  Json roots = Json::array(), inclusion = Json::array(), consistency = Json::array();
+  for (std::uint64_t size = 1; size <= leaves; ++size) {
+    roots.push_back(to_hex(must(tree_root(tree, size))));
+    for (std::uint64_t index = 0; index < size; index += 1 + size / 7) {
+      inclusion.push_back(
+          {{"index", index}, {"size", size}, {"proof", hashes(must(inclusion_proof(tree, index, size)))}});
+    }
+    for (std::uint64_t old_size = 1; old_size <= size; old_size += 1 + size / 5) {
+      consistency.push_back(
+          {{"old", old_size}, {"new", size}, {"proof", hashes(must(consistency_proof(tree, old_size, size)))}});
+    }
+  }
+  auto key = must(signing::Ed25519PrivateKey::from_seed(std::string(32, 'k')));
+  Checkpoint checkpoint{"example.org/log", leaves, must(tree_root(tree, leaves)), {}};
+  std::string note = must(sign_note(must(format_checkpoint(checkpoint)), "example.org/log", key));
+  Json out = {{"leaves", leaves},
+              {"roots", roots},
+              {"inclusion", inclusion},
+              {"consistency", consistency},
+              {"note", note},
+              {"vkey", verifier_key("example.org/log", key.public_key())},
+              {"public_key_pem", key.public_key().to_pem()}};
+  std::puts(out.dump().c_str());
+  return 0;
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""An implementation of RFC 6962's Merkle tree hash, audit paths and consistency proofs (section
+2.1, written from the RFC's recursive definitions, sharing nothing with Cairn's C++), and of the
+C2SP signed-note and checkpoint forms, that checks what `log_vectors` prints: every root, every
+proof, and the checkpoint's signature (with `openssl pkeyutl -verify`). Exits 1 on the first
+difference.  Usage: rfc6962_check.py LOG_VECTORS [LEAVES]"""
+import base64, hashlib, json, os, subprocess, sys, tempfile
+
+def leaf(data): return hashlib.sha256(b"\x00" + data).digest()
+def node(l, r): return hashlib.sha256(b"\x01" + l + r).digest()
+
+def split(n):
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+def mth(d):
+    if not d: return hashlib.sha256(b"").digest()
+    if len(d) == 1: return leaf(d[0])
+    k = split(len(d))
+    return node(mth(d[:k]), mth(d[k:]))
+
+def path(m, d):
+    if len(d) <= 1: return []
+    k = split(len(d))
+    if m < k: return path(m, d[:k]) + [mth(d[k:])]
+    return path(m - k, d[k:]) + [mth(d[:k])]
+
+def subproof(m, d, b):
+    n = len(d)
+    if m == n: return [] if b else [mth(d)]
+    k = split(n)
+    if m <= k: return subproof(m, d[:k], b) + [mth(d[k:])]
+    return subproof(m - k, d[k:], False) + [mth(d[:k])]
+
+def fail(what):
+    print("FAIL: " + what)
+    sys.exit(1)
+
+def main():
+    tool = sys.argv[1]
+    leaves = sys.argv[2] if len(sys.argv) > 2 else "70"
+    out = json.loads(subprocess.run([tool, leaves], check=True, stdout=subprocess.PIPE).stdout)
+    d = [b"entry %d" % i for i in range(out["leaves"])]
+    for size, root in enumerate(out["roots"], 1):
+        if mth(d[:size]).hex() != root: fail(f"root of {size} leaves")
+    for p in out["inclusion"]:
+        if [h.hex() for h in path(p["index"], d[:p["size"]])] != p["proof"]: fail(f"inclusion {p['index']} of {p['size']}")
+    for p in out["consistency"]:
+        expected = [] if p["old"] == p["new"] else subproof(p["old"], d[:p["new"]], True)
+        if [h.hex() for h in expected] != p["proof"]: fail(f"consistency {p['old']} -> {p['new']}")
+    # The checkpoint: origin, size, base64 root; one signature line by the verifier key's name.
+    note = out["note"]
+    text, signatures = note[: note.rindex("\n\n") + 1], note[note.rindex("\n\n") + 2 :]
+    origin, size, root_b64 = text.split("\n")[:3]
+    if int(size) != out["leaves"] or base64.b64decode(root_b64) != mth(d): fail("checkpoint body")
+    name, key_id_hex, typed_b64 = out["vkey"].split("+", 2)
+    typed = base64.b64decode(typed_b64)
+    if typed[0] != 1: fail("verifier key type")
+    if hashlib.sha256(name.encode() + b"\n" + typed).digest()[:4].hex() != key_id_hex: fail("verifier key id")
+    line = signatures.splitlines()[0]
+    if not line.startswith("\u2014 " + name + " "): fail("signature line: " + line)
+    blob = base64.b64decode(line.split(" ")[-1])
+    if blob[:4].hex() != key_id_hex: fail("signature key id")
+    with tempfile.TemporaryDirectory() as work:
+        for file, data in (("text", text.encode()), ("sig", blob[4:]), ("key.pem", out["public_key_pem"].encode())):
+            with open(os.path.join(work, file), "wb") as f:
+                f.write(data)
+        verified = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", os.path.join(work, "key.pem"),
+                                   "-rawin", "-in", os.path.join(work, "text"), "-sigfile", os.path.join(work, "sig")],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if verified.returncode != 0: fail("openssl does not verify the checkpoint: " + verified.stdout.decode())
+    print(f"ok: {len(out['roots'])} roots, {len(out['inclusion'])} inclusion and {len(out['consistency'])} "
+          "consistency proofs, and the signed checkpoint agree with an independent RFC 6962 / C2SP implementation")
+
+main()
