@@ -31,6 +31,8 @@ int fuzz_dsse(const std::uint8_t* data, std::size_t size);
 int fuzz_image(const std::uint8_t* data, std::size_t size);
 // reproducibility/: extraction of a tar or tar.gz archive.
 int fuzz_archive(const std::uint8_t* data, std::size_t size);
+// registry/: tile paths, checkpoints, signed notes, entry bundles and verifier keys.
+int fuzz_log(const std::uint8_t* data, std::size_t size);
 
 inline constexpr Target host_targets[] = {
     {"canonical_json", fuzz_canonical_json},
@@ -43,6 +45,7 @@ inline constexpr Target host_targets[] = {
     {"dsse", fuzz_dsse},
     {"image", fuzz_image},
     {"archive", fuzz_archive},
+    {"log", fuzz_log},
 };
 
 }  // namespace cairn::fuzz

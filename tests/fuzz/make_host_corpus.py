@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
 CORPUS = os.path.join(HERE, "corpus")
 TARGETS = ["canonical_json", "metadata", "library_json", "unikernel_json", "lock", "glob", "semver", "dsse",
-           "image", "archive"]
+           "image", "archive", "log"]
 
 # The seed of the one Ed25519 key the dsse target pins (dsse_fuzz_target.cc): 32 bytes.
 PINNED_KEY_SEED = b"cairn-fuzz-dsse-pinned-key-seed!"
@@ -429,6 +429,25 @@ def write_archive_seeds(tools):
     write("archive", "refused-truncated", read(tools.path("tree.tar.gz"))[:-20])
 
 
+# --- the transparency log ----------------------------------------------------------------------
+
+def write_log_seeds(tools):
+    """A checkpoint signed by the key log_fuzz_target.cc pins (tests/registry/log_vectors signs with
+    it), its text and verifier key, tile and entry-bundle paths, and an entry bundle."""
+    out = json.loads(tools.run(os.path.join(tools.build, "tests", "log_vectors"), "9"))
+    note = out["note"]
+    write("log", "seed-note", note)
+    write("log", "seed-checkpoint", note[: note.rindex("\n\n") + 1])
+    write("log", "seed-vkey", out["vkey"])
+    write("log", "seed-tile-path", "tile/0/x001/x234/067")
+    write("log", "seed-tile-partial", "tile/1/000.p/17")
+    write("log", "seed-entries-path", "tile/entries/x002/103.p/255")
+    write("log", "seed-entry-bundle",
+          b"".join(len(e).to_bytes(2, "big") + e for e in [b"", b"a", b'{"manifest":"sha256:00"}']))
+    write("log", "refused-note-by-another-key", note.replace("example.org/log ", "example.org/log2 "))
+    write("log", "refused-tile-leading-x000", "tile/0/x000/067")
+
+
 def main(arguments):
     build = os.path.abspath(arguments[0] if arguments else os.path.join(SOURCE, "build"))
     if not os.path.exists(os.path.join(build, "bin", "cairn")):
@@ -445,6 +464,7 @@ def main(arguments):
         write_dsse_seeds(tools)
         write_image_seeds(tools)
         write_archive_seeds(tools)
+        write_log_seeds(tools)
 
 
 if __name__ == "__main__":
