@@ -1,9 +1,12 @@
 // Prints, as one JSON document, what the log code computes for a tree of "entry <i>" leaves:
 // roots, inclusion and consistency proofs, and a signed checkpoint with its verifier key, for
 // rfc6962_check.py to check against an implementation of its own.
-// Usage: log_vectors [LEAVES]
+// With --write-log DIR, it appends LEAVES entries to a log on disk in DIR instead (in batches of
+// 1, 2, 3, ... entries) and prints its verifier key, for rfc6962_check.py --log.
+// Usage: log_vectors [LEAVES] | log_vectors --write-log DIR LEAVES
 #include "cairn/core/canonical_json.h"
 #include "cairn/registry/checkpoint.h"
+#include "cairn/registry/log.h"
 #include "cairn/registry/merkle.h"
 
 #include <cstdio>
@@ -29,7 +32,22 @@ Json hashes(const std::vector<Hash>& list) {
 
 }  // namespace
 
+int write_log(const char* directory, std::uint64_t leaves) {
+  auto key = must(signing::Ed25519PrivateKey::from_seed(std::string(32, 'k')));
+  auto log = must(TransparencyLog::open(directory, "example.org/log", std::move(key)));
+  std::uint64_t next = 0;
+  for (std::uint64_t batch = 1; next < leaves; ++batch) {
+    std::vector<std::string> entries;
+    for (; entries.size() < batch && next < leaves; ++next) entries.push_back("entry " + std::to_string(next));
+    must(log->append(entries));
+  }
+  std::puts(log->verifier_key().c_str());
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--write-log")
+    return write_log(argv[2], std::strtoull(argv[3], nullptr, 10));
   std::uint64_t leaves = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 70;
   MemoryTree tree;
   for (std::uint64_t i = 0; i < leaves; ++i) tree.append(leaf_hash("entry " + std::to_string(i)));

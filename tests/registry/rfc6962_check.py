@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """An implementation of RFC 6962's Merkle tree hash, audit paths and consistency proofs (section
 2.1, written from the RFC's recursive definitions, sharing nothing with Cairn's C++), and of the
-C2SP signed-note and checkpoint forms, that checks what `log_vectors` prints: every root, every
-proof, and the checkpoint's signature (with `openssl pkeyutl -verify`). Exits 1 on the first
-difference.  Usage: rfc6962_check.py LOG_VECTORS [LEAVES]"""
+C2SP signed-note, checkpoint and tlog-tiles forms, that checks what `log_vectors` prints: every
+root, every proof, and the checkpoint's signature (with `openssl pkeyutl -verify`); and, with
+--log, a log that `log_vectors --write-log` wrote on disk: every entry bundle, every hash tile
+and the checkpoint, read as a static-tile client reads them. Exits 1 on the first difference.
+Usage: rfc6962_check.py LOG_VECTORS [LEAVES] | rfc6962_check.py --log LOG_VECTORS DIR LEAVES"""
 import base64, hashlib, json, os, subprocess, sys, tempfile
 
 def leaf(data): return hashlib.sha256(b"\x00" + data).digest()
@@ -38,7 +40,57 @@ def fail(what):
     print("FAIL: " + what)
     sys.exit(1)
 
+def tile_path(level, index, width, entries=False):
+    groups = []
+    while True:
+        groups.append(index % 1000)
+        index //= 1000
+        if index == 0:
+            break
+    text = "/".join(("x%03d" if i > 0 else "%03d") % g for i, g in reversed(list(enumerate(groups))))
+    path = ("tile/entries/" if entries else "tile/%d/" % level) + text
+    return path + (".p/%d" % width if width < 256 else "")
+
+def check_log(tool, directory, leaves):
+    vkey = subprocess.run([tool, "--write-log", directory, str(leaves)], check=True,
+                          stdout=subprocess.PIPE).stdout.decode().strip()
+    note = open(os.path.join(directory, "checkpoint")).read()
+    text = note[: note.rindex("\n\n") + 1]
+    origin, size, root_b64 = text.split("\n")[:3]
+    size = int(size)
+    if size != leaves: fail(f"checkpoint size {size}, expected {leaves}")
+    # The entries, bundle by bundle, as a client fetches them.
+    d = []
+    for n in range((size + 255) // 256):
+        width = min(256, size - n * 256)
+        data = open(os.path.join(directory, tile_path(0, n, width, True)), "rb").read()
+        while data:
+            length = int.from_bytes(data[:2], "big")
+            d.append(data[2 : 2 + length])
+            data = data[2 + length :]
+    if d != [b"entry %d" % i for i in range(size)]: fail("the entry bundles do not hold the entries")
+    if base64.b64decode(root_b64) != mth(d): fail("the checkpoint's root is not the entries' tree")
+    # Level 0 tiles hold the leaf hashes; level L tiles the roots of 256^L-leaf subtrees.
+    level, span = 0, 1
+    while size // span > 0:
+        count = size // span
+        for n in range((count + 255) // 256):
+            width = min(256, count - n * 256)
+            data = open(os.path.join(directory, tile_path(level, n, width)), "rb").read()
+            expected = b"".join(mth(d[(n * 256 + i) * span : (n * 256 + i + 1) * span]) for i in range(width))
+            if data != expected: fail(f"tile {tile_path(level, n, width)}")
+        level, span = level + 1, span * 256
+    name, key_id_hex, typed_b64 = vkey.split("+", 2)
+    line = note[note.rindex("\n\n") + 2 :].splitlines()[0]
+    if not line.startswith("\u2014 " + name + " ") or base64.b64decode(line.split(" ")[-1])[:4].hex() != key_id_hex:
+        fail("the checkpoint is not signed by the log's key")
+    print(f"ok: a log of {size} entries on disk: its bundles, {level} levels of hash tiles and its checkpoint "
+          "agree with an independent RFC 6962 / tlog-tiles implementation")
+
 def main():
+    if sys.argv[1] == "--log":
+        check_log(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        return
     tool = sys.argv[1]
     leaves = sys.argv[2] if len(sys.argv) > 2 else "70"
     out = json.loads(subprocess.run([tool, leaves], check=True, stdout=subprocess.PIPE).stdout)

@@ -1,0 +1,343 @@
+// The transparency log on disk (see log.h).
+#include "cairn/registry/log.h"
+
+#include "cairn/core/file.h"
+#include "cairn/core/unique_handle.h"
+
+#include <cstring>
+
+namespace cairn::registry {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t max_tile_size = tile_width * sizeof(Hash);
+constexpr std::size_t max_bundle_size = tile_width * (2 + max_entry_size);
+
+std::string bytes_of(const Hash& hash) {
+  return {reinterpret_cast<const char*>(hash.data()), hash.size()};
+}
+
+std::vector<Hash> hashes_of(std::string_view data) {
+  std::vector<Hash> hashes(data.size() / sizeof(Hash));
+  for (std::size_t i = 0; i < hashes.size(); ++i)
+    std::memcpy(hashes[i].data(), data.data() + i * sizeof(Hash), sizeof(Hash));
+  return hashes;
+}
+
+// The root of a complete subtree over `hashes` (a power of two of them).
+Hash subtree_root(std::vector<Hash> hashes) {
+  while (hashes.size() > 1) {
+    for (std::size_t i = 0; i < hashes.size() / 2; ++i) hashes[i] = node_hash(hashes[2 * i], hashes[2 * i + 1]);
+    hashes.resize(hashes.size() / 2);
+  }
+  return hashes.front();
+}
+
+Error sqlite_error(sqlite3* db, std::string_view what) {
+  return make_error(ErrorCode::io, "the log index: {}: {}", what, db != nullptr ? sqlite3_errmsg(db) : "out of memory");
+}
+
+Result<void> execute(sqlite3* db, const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message != nullptr ? message : "failed";
+    sqlite3_free(message);
+    return make_error(ErrorCode::io, "the log index: {}: {}", sql, text);
+  }
+  return {};
+}
+
+using Statement = UniqueHandle<sqlite3_stmt, sqlite3_finalize>;
+
+Result<Statement> prepare(sqlite3* db, const char* sql) {
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) return sqlite_error(db, sql);
+  return Statement(statement);
+}
+
+}  // namespace
+
+TransparencyLog::TransparencyLog(fs::path directory, std::string origin, signing::Ed25519PrivateKey key)
+    : directory_(std::move(directory)), origin_(std::move(origin)), key_(std::move(key)) {}
+
+TransparencyLog::~TransparencyLog() {
+  if (index_ != nullptr) sqlite3_close(index_);
+}
+
+Result<std::unique_ptr<TransparencyLog>> TransparencyLog::open(const fs::path& directory, std::string origin,
+                                                               signing::Ed25519PrivateKey key) {
+  std::unique_ptr<TransparencyLog> log(new TransparencyLog(directory, std::move(origin), std::move(key)));
+  CAIRN_TRY(log->load().with_context(fmt::format("the log in {}", directory.string())));
+  return log;
+}
+
+std::string TransparencyLog::verifier_key() const {
+  return registry::verifier_key(origin_, key_.public_key());
+}
+
+Result<void> TransparencyLog::load() {
+  std::error_code error;
+  fs::create_directories(directory_ / "tile", error);
+  if (error) return make_error(ErrorCode::io, "create {}: {}", (directory_ / "tile").string(), error.message());
+  if (index_ == nullptr) {
+    if (sqlite3_open((directory_ / "index.sqlite").c_str(), &index_) != SQLITE_OK) {
+      return sqlite_error(index_, "open");
+    }
+    CAIRN_TRY(execute(index_, "PRAGMA journal_mode=WAL"));
+    CAIRN_TRY(execute(index_, "PRAGMA synchronous=FULL"));
+    CAIRN_TRY(
+        execute(index_, "CREATE TABLE IF NOT EXISTS leaves (hash BLOB PRIMARY KEY, leaf_index INTEGER NOT NULL)"));
+  }
+
+  NoteVerifier verifier = CAIRN_TRY(parse_verifier_key(verifier_key()));
+  fs::path checkpoint_file = directory_ / "checkpoint";
+  size_ = 0;
+  partial_.clear();
+  partial_entries_.clear();
+  if (fs::exists(checkpoint_file, error)) {
+    checkpoint_ = CAIRN_TRY(read_file(checkpoint_file, max_note_size));
+    std::string text = CAIRN_TRY(open_note(checkpoint_, verifier).with_context(checkpoint_file.string()));
+    Checkpoint checkpoint = CAIRN_TRY(parse_checkpoint(text).with_context(checkpoint_file.string()));
+    if (checkpoint.origin != origin_) {
+      return make_error(ErrorCode::refused, "{} is a checkpoint of '{}', not of '{}'", checkpoint_file.string(),
+                        checkpoint.origin, origin_);
+    }
+    size_ = checkpoint.size;
+  }
+  // The rightmost, partial tile of every level, and the partial entry bundle.
+  for (unsigned level = 0; level * tile_height < 64 && (size_ >> (level * tile_height)) > 0; ++level) {
+    std::uint64_t count = size_ >> (level * tile_height);
+    partial_.emplace_back();
+    if (count % tile_width != 0) {
+      Tile tile{level, count / tile_width, static_cast<unsigned>(count % tile_width), false};
+      std::string data = CAIRN_TRY(read_file(directory_ / tile_path(tile), max_tile_size));
+      if (data.size() != tile.width * sizeof(Hash)) {
+        return make_error(ErrorCode::malformed, "{}: {} bytes, not {}", tile_path(tile), data.size(),
+                          tile.width * sizeof(Hash));
+      }
+      partial_.back() = hashes_of(data);
+    }
+  }
+  if (size_ % tile_width != 0) {
+    Tile bundle{0, size_ / tile_width, static_cast<unsigned>(size_ % tile_width), true};
+    std::string data = CAIRN_TRY(read_file(directory_ / tile_path(bundle), max_bundle_size));
+    partial_entries_ = CAIRN_TRY(parse_entry_bundle(data).with_context(tile_path(bundle)));
+    if (partial_entries_.size() != bundle.width) {
+      return make_error(ErrorCode::malformed, "{}: {} entries, not {}", tile_path(bundle), partial_entries_.size(),
+                        bundle.width);
+    }
+  }
+  if (checkpoint_.empty()) {
+    // A new log: the signed checkpoint of the empty tree.
+    Checkpoint empty{origin_, 0, empty_tree_root(), {}};
+    std::string text = CAIRN_TRY(format_checkpoint(empty));
+    checkpoint_ = CAIRN_TRY(sign_note(text, origin_, key_));
+    CAIRN_TRY(write_file_atomically(checkpoint_file, checkpoint_));
+  } else {
+    // What the tiles say must be what the checkpoint signed.
+    std::string text = CAIRN_TRY(open_note(checkpoint_, verifier));
+    Checkpoint checkpoint = CAIRN_TRY(parse_checkpoint(text));
+    Hash root = CAIRN_TRY(tree_root(*this, size_));
+    if (root != checkpoint.root) {
+      return make_error(ErrorCode::refused, "the tiles give root {} for {} leaves; the checkpoint signed {}",
+                        to_base64(root), size_, to_base64(checkpoint.root));
+    }
+  }
+  // Rows of a batch whose checkpoint was never written (a crash) are not part of the log.
+  Statement forget = CAIRN_TRY(prepare(index_, "DELETE FROM leaves WHERE leaf_index >= ?"));
+  sqlite3_bind_int64(forget.get(), 1, static_cast<sqlite3_int64>(size_));
+  if (sqlite3_step(forget.get()) != SQLITE_DONE) return sqlite_error(index_, "drop uncommitted rows");
+  return {};
+}
+
+Result<void> TransparencyLog::write_tile(const Tile& tile, std::string_view data,
+                                         std::vector<fs::path>& written) const {
+  fs::path path = directory_ / tile_path(tile);
+  std::error_code error;
+  fs::create_directories(path.parent_path(), error);
+  if (error) return make_error(ErrorCode::io, "create {}: {}", path.parent_path().string(), error.message());
+  CAIRN_TRY(write_file_atomically(path, data));
+  written.push_back(path);
+  return {};
+}
+
+Result<AppendResult> TransparencyLog::append(std::span<const std::string> entries) {
+  for (const auto& entry : entries) {
+    if (entry.size() > max_entry_size) {
+      return make_error(ErrorCode::limit_exceeded, "a log entry of {} bytes (at most {})", entry.size(),
+                        max_entry_size);
+    }
+  }
+  AppendResult result;
+  result.first_index = size_;
+  if (entries.empty()) {
+    result.size = size_;
+    result.checkpoint = checkpoint_;
+    return result;
+  }
+  auto appended = [&]() -> Result<void> {
+    std::vector<fs::path> written;
+    std::vector<std::uint64_t> counts;  // hashes at each tile level so far
+    for (unsigned level = 0; level < partial_.size(); ++level) counts.push_back(size_ >> (level * tile_height));
+    // Adds a hash at tile level `level`; a tile that fills up is written and its root goes up.
+    auto push = [&](auto& self, unsigned level, const Hash& hash) -> Result<void> {
+      if (partial_.size() <= level) {
+        partial_.emplace_back();
+        counts.push_back(0);
+      }
+      partial_[level].push_back(hash);
+      ++counts[level];
+      if (partial_[level].size() < tile_width) return {};
+      std::string data;
+      for (const Hash& h : partial_[level]) data += bytes_of(h);
+      CAIRN_TRY(write_tile({level, counts[level] / tile_width - 1, tile_width, false}, data, written));
+      Hash root = subtree_root(partial_[level]);
+      partial_[level].clear();
+      return self(self, level + 1, root);
+    };
+    std::uint64_t entry_count = size_;
+    for (const auto& entry : entries) {
+      partial_entries_.push_back(entry);
+      ++entry_count;
+      if (partial_entries_.size() == tile_width) {
+        std::string bundle = CAIRN_TRY(entry_bundle(partial_entries_));
+        CAIRN_TRY(write_tile({0, entry_count / tile_width - 1, tile_width, true}, bundle, written));
+        partial_entries_.clear();
+      }
+      CAIRN_TRY(push(push, 0, leaf_hash(entry)));
+    }
+    for (unsigned level = 0; level < partial_.size(); ++level) {
+      if (partial_[level].empty()) continue;
+      std::string data;
+      for (const Hash& h : partial_[level]) data += bytes_of(h);
+      Tile tile{level, counts[level] / tile_width, static_cast<unsigned>(partial_[level].size()), false};
+      CAIRN_TRY(write_tile(tile, data, written));
+    }
+    if (!partial_entries_.empty()) {
+      std::string bundle = CAIRN_TRY(entry_bundle(partial_entries_));
+      Tile tile{0, entry_count / tile_width, static_cast<unsigned>(partial_entries_.size()), true};
+      CAIRN_TRY(write_tile(tile, bundle, written));
+    }
+
+    // The index, then the checkpoint: only that makes the batch part of the log.
+    CAIRN_TRY(execute(index_, "BEGIN IMMEDIATE"));
+    Statement insert = CAIRN_TRY(prepare(index_, "INSERT OR IGNORE INTO leaves (hash, leaf_index) VALUES (?, ?)"));
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      Hash leaf = leaf_hash(entries[i]);
+      sqlite3_bind_blob(insert.get(), 1, leaf.data(), static_cast<int>(leaf.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_int64(insert.get(), 2, static_cast<sqlite3_int64>(result.first_index + i));
+      if (sqlite3_step(insert.get()) != SQLITE_DONE) {
+        Error failure = sqlite_error(index_, "insert");
+        (void)execute(index_, "ROLLBACK");
+        return failure;
+      }
+      sqlite3_reset(insert.get());
+    }
+    CAIRN_TRY(execute(index_, "COMMIT"));
+
+    size_ = entry_count;
+    Hash root = CAIRN_TRY(tree_root(*this, size_));
+    std::string text = CAIRN_TRY(format_checkpoint({origin_, size_, root, {}}));
+    std::string note = CAIRN_TRY(sign_note(text, origin_, key_));
+    CAIRN_TRY(write_file_atomically(directory_ / "checkpoint", note));
+    checkpoint_ = std::move(note);
+    return {};
+  }();
+  if (!appended.ok()) {
+    // Back to what the last checkpoint says (what is on disk past it is rewritten next time).
+    (void)load();
+    return std::move(appended).error();
+  }
+  result.size = size_;
+  result.checkpoint = checkpoint_;
+  return result;
+}
+
+Result<std::optional<std::uint64_t>> TransparencyLog::find(const Hash& leaf) const {
+  Statement query = CAIRN_TRY(prepare(index_, "SELECT leaf_index FROM leaves WHERE hash = ?"));
+  sqlite3_bind_blob(query.get(), 1, leaf.data(), static_cast<int>(leaf.size()), SQLITE_TRANSIENT);
+  int step = sqlite3_step(query.get());
+  if (step == SQLITE_DONE) return std::optional<std::uint64_t>();
+  if (step != SQLITE_ROW) return sqlite_error(index_, "find a leaf");
+  auto index = static_cast<std::uint64_t>(sqlite3_column_int64(query.get(), 0));
+  if (index >= size_) return std::optional<std::uint64_t>();
+  return std::optional<std::uint64_t>(index);
+}
+
+Result<std::vector<Hash>> TransparencyLog::inclusion_proof(std::uint64_t index, std::uint64_t tree_size) const {
+  if (tree_size > size_) {
+    return make_error(ErrorCode::not_found, "the log has {} leaves, not {}", size_, tree_size);
+  }
+  return registry::inclusion_proof(*this, index, tree_size);
+}
+
+Result<std::vector<Hash>> TransparencyLog::consistency_proof(std::uint64_t old_size, std::uint64_t new_size) const {
+  if (new_size > size_) {
+    return make_error(ErrorCode::not_found, "the log has {} leaves, not {}", size_, new_size);
+  }
+  return registry::consistency_proof(*this, old_size, new_size);
+}
+
+Result<std::vector<Hash>> TransparencyLog::level_hashes(unsigned level, std::uint64_t first,
+                                                        std::uint64_t count) const {
+  std::uint64_t available = level * tile_height < 64 ? size_ >> (level * tile_height) : 0;
+  if (count == 0 || first + count > available) {
+    return make_error(ErrorCode::not_found, "hashes {}..{} of tile level {} are not in a tree of {} leaves", first,
+                      first + count, level, size_);
+  }
+  std::uint64_t tile_index = first / tile_width;
+  std::uint64_t offset = first % tile_width;
+  if (offset + count > tile_width) {
+    return make_error(ErrorCode::internal, "hashes {}..{} span two tiles", first, first + count);
+  }
+  std::vector<Hash> tile_hashes;
+  if ((tile_index + 1) * tile_width > available) {
+    tile_hashes = partial_.at(level);  // the rightmost tile, kept in memory
+  } else {
+    std::string data =
+        CAIRN_TRY(read_file(directory_ / tile_path({level, tile_index, tile_width, false}), max_tile_size));
+    if (data.size() != max_tile_size) {
+      return make_error(ErrorCode::malformed, "{}: {} bytes, not {}", tile_path({level, tile_index, tile_width, false}),
+                        data.size(), max_tile_size);
+    }
+    tile_hashes = hashes_of(data);
+  }
+  if (offset + count > tile_hashes.size()) {
+    return make_error(ErrorCode::internal, "tile level {} index {} holds {} hashes", level, tile_index,
+                      tile_hashes.size());
+  }
+  return std::vector<Hash>(tile_hashes.begin() + static_cast<std::ptrdiff_t>(offset),
+                           tile_hashes.begin() + static_cast<std::ptrdiff_t>(offset + count));
+}
+
+Result<Hash> TransparencyLog::node(unsigned level, std::uint64_t index) const {
+  unsigned tile_level = level / tile_height, height = level % tile_height;
+  std::vector<Hash> hashes = CAIRN_TRY(level_hashes(tile_level, index << height, std::uint64_t{1} << height));
+  return subtree_root(std::move(hashes));
+}
+
+Result<std::string> TransparencyLog::read_tile(const Tile& tile) const {
+  // A tile is served at the width asked, cut from the current tile when that is wider: the
+  // first W hashes (or entries) of a tile never change.
+  std::uint64_t available;
+  if (tile.entries) {
+    available = size_;
+  } else {
+    available = tile.level * tile_height < 64 ? size_ >> (tile.level * tile_height) : 0;
+  }
+  if (tile.index * tile_width + tile.width > available) {
+    return make_error(ErrorCode::not_found, "{} is not part of a tree of {} leaves", tile_path(tile), size_);
+  }
+  std::uint64_t have = std::min<std::uint64_t>(tile_width, available - tile.index * tile_width);
+  Tile stored{tile.level, tile.index, static_cast<unsigned>(have), tile.entries};
+  std::string data =
+      CAIRN_TRY(read_file(directory_ / tile_path(stored), tile.entries ? max_bundle_size : max_tile_size));
+  if (!tile.entries) return data.substr(0, std::size_t{tile.width} * sizeof(Hash));
+  std::vector<std::string> bundle = CAIRN_TRY(parse_entry_bundle(data).with_context(tile_path(stored)));
+  bundle.resize(std::min<std::size_t>(bundle.size(), tile.width));
+  return entry_bundle(bundle);
+}
+
+}  // namespace cairn::registry
