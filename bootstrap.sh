@@ -17,7 +17,7 @@ packages=(
   build-essential cmake ninja-build pkg-config g++ clang libclang-rt-14-dev
   libssl-dev libarchive-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libgpgme-dev gnupg gpgv
-  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libmicrohttpd-dev curl
   hyperfine
   libseccomp-dev bats iproute2 iputils-ping iputils-arping
   bubblewrap faketime reprotest disorderfs diffoscope-minimal

@@ -24,6 +24,7 @@ int run_cairn(int argc, char** argv) {
   add_manifest_commands(app, invocation);
   add_lock_commands(app, invocation);
   add_build_commands(app, invocation);
+  add_registry_commands(app, invocation);
 
   try {
     app.parse(argc, argv);

@@ -2,7 +2,8 @@
 // roots, inclusion and consistency proofs, and a signed checkpoint with its verifier key, for
 // rfc6962_check.py to check against an implementation of its own.
 // With --write-log DIR, it appends LEAVES entries to a log on disk in DIR instead (in batches of
-// 1, 2, 3, ... entries) and prints its verifier key, for rfc6962_check.py --log.
+// 1, 2, 3, ... entries), saves the log's key as DIR/../log.key, and prints its verifier key, for
+// rfc6962_check.py --log and the server test.
 // Usage: log_vectors [LEAVES] | log_vectors --write-log DIR LEAVES
 #include "cairn/core/canonical_json.h"
 #include "cairn/registry/checkpoint.h"
@@ -11,6 +12,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 using namespace cairn;
@@ -34,6 +36,10 @@ Json hashes(const std::vector<Hash>& list) {
 
 int write_log(const char* directory, std::uint64_t leaves) {
   auto key = must(signing::Ed25519PrivateKey::from_seed(std::string(32, 'k')));
+  // The key beside the log, for a server to open it with.
+  std::filesystem::path key_file = std::filesystem::path(directory).parent_path() / "log.key";
+  std::filesystem::create_directories(key_file.parent_path());
+  if (!std::filesystem::exists(key_file)) must(key.save(key_file));
   auto log = must(TransparencyLog::open(directory, "example.org/log", std::move(key)));
   std::uint64_t next = 0;
   for (std::uint64_t batch = 1; next < leaves; ++batch) {

@@ -126,4 +126,5 @@ def main():
     print(f"ok: {len(out['roots'])} roots, {len(out['inclusion'])} inclusion and {len(out['consistency'])} "
           "consistency proofs, and the signed checkpoint agree with an independent RFC 6962 / C2SP implementation")
 
-main()
+if __name__ == "__main__":
+    main()
