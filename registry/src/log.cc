@@ -4,6 +4,7 @@
 #include "cairn/core/file.h"
 #include "cairn/core/unique_handle.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace cairn::registry {
@@ -94,6 +95,10 @@ Result<void> TransparencyLog::load() {
   NoteVerifier verifier = CAIRN_TRY(parse_verifier_key(verifier_key()));
   fs::path checkpoint_file = directory_ / "checkpoint";
   size_ = 0;
+  {
+    std::lock_guard lock(cache_mutex_);
+    cache_.clear();  // tiles past a checkpoint may be rewritten
+  }
   partial_.clear();
   partial_entries_.clear();
   if (fs::exists(checkpoint_file, error)) {
@@ -296,13 +301,28 @@ Result<std::vector<Hash>> TransparencyLog::level_hashes(unsigned level, std::uin
   if ((tile_index + 1) * tile_width > available) {
     tile_hashes = partial_.at(level);  // the rightmost tile, kept in memory
   } else {
-    std::string data =
-        CAIRN_TRY(read_file(directory_ / tile_path({level, tile_index, tile_width, false}), max_tile_size));
-    if (data.size() != max_tile_size) {
-      return make_error(ErrorCode::malformed, "{}: {} bytes, not {}", tile_path({level, tile_index, tile_width, false}),
-                        data.size(), max_tile_size);
+    std::unique_lock lock(cache_mutex_);
+    auto cached = cache_.find({level, tile_index});
+    if (cached != cache_.end()) {
+      cached->second.last_used = ++cache_clock_;
+      tile_hashes = cached->second.hashes;
+    } else {
+      lock.unlock();
+      Tile tile{level, tile_index, tile_width, false};
+      std::string data = CAIRN_TRY(read_file(directory_ / tile_path(tile), max_tile_size));
+      if (data.size() != max_tile_size) {
+        return make_error(ErrorCode::malformed, "{}: {} bytes, not {}", tile_path(tile), data.size(), max_tile_size);
+      }
+      tile_hashes = hashes_of(data);
+      lock.lock();
+      if (cache_.size() >= max_cached_tiles) {
+        auto oldest = std::min_element(cache_.begin(), cache_.end(), [](const auto& a, const auto& b) {
+          return a.second.last_used < b.second.last_used;
+        });
+        cache_.erase(oldest);
+      }
+      cache_[{level, tile_index}] = CachedTile{tile_hashes, ++cache_clock_};
     }
-    tile_hashes = hashes_of(data);
   }
   if (offset + count > tile_hashes.size()) {
     return make_error(ErrorCode::internal, "tile level {} index {} holds {} hashes", level, tile_index,

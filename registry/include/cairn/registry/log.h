@@ -22,7 +22,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -80,6 +82,19 @@ class TransparencyLog final : public NodeSource {
   std::vector<std::vector<Hash>> partial_;  // per tile level: the hashes of its rightmost, partial tile
   std::vector<std::string> partial_entries_;
   sqlite3* index_ = nullptr;
+
+  // Full hash tiles never change: the most recently used ones are kept (at most
+  // max_cached_tiles, 8 KiB each), so that proofs read the disk only for tiles not seen lately.
+  struct CachedTile {
+    std::vector<Hash> hashes;
+    std::uint64_t last_used = 0;
+  };
+  mutable std::mutex cache_mutex_;
+  mutable std::map<std::pair<unsigned, std::uint64_t>, CachedTile> cache_;
+  mutable std::uint64_t cache_clock_ = 0;
+
+ public:
+  static constexpr std::size_t max_cached_tiles = 512;
 };
 
 }  // namespace cairn::registry
