@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "support/must.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -26,11 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-template <typename T>
-T must(Result<T> result) {
-  if (!result.ok()) fatal(result.error().message());
-  return std::move(result).value();
-}
+using cairn::test_support::must;
 
 void write(const fs::path& path, std::string_view text) {
   fs::create_directories(path.parent_path());

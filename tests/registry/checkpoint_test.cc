@@ -4,16 +4,14 @@
 
 #include "cairn/core/base64.h"
 
+#include "support/must.h"
+
 #include <gtest/gtest.h>
 
 namespace cairn::registry {
 namespace {
 
-template <typename T>
-T must(Result<T> result) {
-  if (!result.ok()) fatal(result.error().message());
-  return std::move(result).value();
-}
+using cairn::test_support::must;
 
 signing::Ed25519PrivateKey test_key(char seed = 7) {
   return must(signing::Ed25519PrivateKey::from_seed(std::string(32, seed)));

@@ -5,6 +5,8 @@
 
 #include "cairn/core/file.h"
 
+#include "support/must.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -15,11 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-template <typename T>
-T must(Result<T> result) {
-  if (!result.ok()) fatal(result.error().message());
-  return std::move(result).value();
-}
+using cairn::test_support::must;
 
 signing::Ed25519PrivateKey log_key(char seed = 'k') {
   return must(signing::Ed25519PrivateKey::from_seed(std::string(32, seed)));

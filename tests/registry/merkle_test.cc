@@ -3,6 +3,8 @@
 // root is refused.
 #include "cairn/registry/merkle.h"
 
+#include "support/must.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -11,11 +13,7 @@
 namespace cairn::registry {
 namespace {
 
-template <typename T>
-T must(Result<T> result) {
-  if (!result.ok()) fatal(result.error().message());
-  return std::move(result).value();
-}
+using cairn::test_support::must;
 
 std::string unhex(std::string_view hex) {
   std::string bytes;

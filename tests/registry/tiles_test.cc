@@ -2,16 +2,14 @@
 // entry bundles.
 #include "cairn/registry/tiles.h"
 
+#include "support/must.h"
+
 #include <gtest/gtest.h>
 
 namespace cairn::registry {
 namespace {
 
-template <typename T>
-T must(Result<T> result) {
-  if (!result.ok()) fatal(result.error().message());
-  return std::move(result).value();
-}
+using cairn::test_support::must;
 
 TEST(Tiles, PathsAreTheC2spOnesAndParseBack) {
   EXPECT_EQ(tile_path({0, 1234067, 256, false}), "tile/0/x001/x234/067");
