@@ -285,57 +285,53 @@ Result<std::vector<Hash>> TransparencyLog::consistency_proof(std::uint64_t old_s
   return registry::consistency_proof(*this, old_size, new_size);
 }
 
-Result<std::vector<Hash>> TransparencyLog::level_hashes(unsigned level, std::uint64_t first,
-                                                        std::uint64_t count) const {
-  std::uint64_t available = level * tile_height < 64 ? size_ >> (level * tile_height) : 0;
-  if (count == 0 || first + count > available) {
-    return make_error(ErrorCode::not_found, "hashes {}..{} of tile level {} are not in a tree of {} leaves", first,
-                      first + count, level, size_);
-  }
-  std::uint64_t tile_index = first / tile_width;
-  std::uint64_t offset = first % tile_width;
-  if (offset + count > tile_width) {
-    return make_error(ErrorCode::internal, "hashes {}..{} span two tiles", first, first + count);
-  }
-  std::vector<Hash> tile_hashes;
-  if ((tile_index + 1) * tile_width > available) {
-    tile_hashes = partial_.at(level);  // the rightmost tile, kept in memory
-  } else {
-    std::unique_lock lock(cache_mutex_);
-    auto cached = cache_.find({level, tile_index});
-    if (cached != cache_.end()) {
-      cached->second.last_used = ++cache_clock_;
-      tile_hashes = cached->second.hashes;
-    } else {
-      lock.unlock();
-      Tile tile{level, tile_index, tile_width, false};
-      std::string data = CAIRN_TRY(read_file(directory_ / tile_path(tile), max_tile_size));
-      if (data.size() != max_tile_size) {
-        return make_error(ErrorCode::malformed, "{}: {} bytes, not {}", tile_path(tile), data.size(), max_tile_size);
-      }
-      tile_hashes = hashes_of(data);
-      lock.lock();
-      if (cache_.size() >= max_cached_tiles) {
-        auto oldest = std::min_element(cache_.begin(), cache_.end(), [](const auto& a, const auto& b) {
-          return a.second.last_used < b.second.last_used;
-        });
-        cache_.erase(oldest);
-      }
-      cache_[{level, tile_index}] = CachedTile{tile_hashes, ++cache_clock_};
-    }
-  }
-  if (offset + count > tile_hashes.size()) {
-    return make_error(ErrorCode::internal, "tile level {} index {} holds {} hashes", level, tile_index,
-                      tile_hashes.size());
-  }
-  return std::vector<Hash>(tile_hashes.begin() + static_cast<std::ptrdiff_t>(offset),
-                           tile_hashes.begin() + static_cast<std::ptrdiff_t>(offset + count));
-}
-
 Result<Hash> TransparencyLog::node(unsigned level, std::uint64_t index) const {
   unsigned tile_level = level / tile_height, height = level % tile_height;
-  std::vector<Hash> hashes = CAIRN_TRY(level_hashes(tile_level, index << height, std::uint64_t{1} << height));
-  return subtree_root(std::move(hashes));
+  std::uint64_t available = tile_level * tile_height < 64 ? size_ >> (tile_level * tile_height) : 0;
+  std::uint64_t first = index << height, count = std::uint64_t{1} << height;
+  if ((first >> height) != index || first + count > available) {
+    return make_error(ErrorCode::not_found, "no complete node at level {} index {} in a tree of {} leaves", level,
+                      index, size_);
+  }
+  std::uint64_t tile_index = first / tile_width, offset = first % tile_width;
+  if ((tile_index + 1) * tile_width > available) {
+    // In the rightmost, partial tile, kept in memory.
+    const std::vector<Hash>& partial = partial_.at(tile_level);
+    if (offset + count > partial.size()) {
+      return make_error(ErrorCode::internal, "tile level {} holds {} partial hashes", tile_level, partial.size());
+    }
+    return subtree_root(std::vector<Hash>(partial.begin() + static_cast<std::ptrdiff_t>(offset),
+                                          partial.begin() + static_cast<std::ptrdiff_t>(offset + count)));
+  }
+  // A full tile: from the cache, with every subtree inside it computed once.
+  std::unique_lock lock(cache_mutex_);
+  auto cached = cache_.find({tile_level, tile_index});
+  if (cached == cache_.end()) {
+    lock.unlock();
+    Tile tile{tile_level, tile_index, tile_width, false};
+    std::string data = CAIRN_TRY(read_file(directory_ / tile_path(tile), max_tile_size));
+    if (data.size() != max_tile_size) {
+      return make_error(ErrorCode::malformed, "{}: {} bytes, not {}", tile_path(tile), data.size(), max_tile_size);
+    }
+    CachedTile loaded;
+    loaded.levels.push_back(hashes_of(data));
+    while (loaded.levels.back().size() > 1) {
+      const std::vector<Hash>& below = loaded.levels.back();
+      std::vector<Hash> above(below.size() / 2);
+      for (std::size_t i = 0; i < above.size(); ++i) above[i] = node_hash(below[2 * i], below[2 * i + 1]);
+      loaded.levels.push_back(std::move(above));
+    }
+    lock.lock();
+    if (cache_.size() >= max_cached_tiles) {
+      auto oldest = std::min_element(cache_.begin(), cache_.end(), [](const auto& a, const auto& b) {
+        return a.second.last_used < b.second.last_used;
+      });
+      cache_.erase(oldest);
+    }
+    cached = cache_.insert_or_assign({tile_level, tile_index}, std::move(loaded)).first;
+  }
+  cached->second.last_used = ++cache_clock_;
+  return cached->second.levels[height][offset >> height];
 }
 
 Result<std::string> TransparencyLog::read_tile(const Tile& tile) const {

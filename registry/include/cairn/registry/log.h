@@ -71,8 +71,6 @@ class TransparencyLog final : public NodeSource {
   TransparencyLog(std::filesystem::path directory, std::string origin, signing::Ed25519PrivateKey key);
   Result<void> load();
   Result<void> write_tile(const Tile& tile, std::string_view data, std::vector<std::filesystem::path>& written) const;
-  // The hashes at tile level `level` of a tree of `size_`, index `first` on, `count` of them.
-  Result<std::vector<Hash>> level_hashes(unsigned level, std::uint64_t first, std::uint64_t count) const;
 
   std::filesystem::path directory_;
   std::string origin_;
@@ -84,9 +82,10 @@ class TransparencyLog final : public NodeSource {
   sqlite3* index_ = nullptr;
 
   // Full hash tiles never change: the most recently used ones are kept (at most
-  // max_cached_tiles, 8 KiB each), so that proofs read the disk only for tiles not seen lately.
+  // max_cached_tiles, 16 KiB each with the subtrees inside them), so that proofs read the disk and
+  // hash only for tiles not seen lately.
   struct CachedTile {
-    std::vector<Hash> hashes;
+    std::vector<std::vector<Hash>> levels;  // the tile's 256 hashes, then 128 above them, ... 1
     std::uint64_t last_used = 0;
   };
   mutable std::mutex cache_mutex_;
