@@ -17,6 +17,7 @@
 #include "cairn/reproducibility/image_notes.h"
 #include "cairn/reproducibility/provenance.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -265,38 +266,20 @@ constexpr std::string_view generated_mount = "/cairn/gen";
 constexpr std::string_view output_mount = "/cairn/out";
 
 // The files whose digests go into cache keys, by their path inside the sandbox. Files outside
-// the declared trees, the toolchain's headers under /usr, are hashed once and remembered in
-// `memo_file` by their (size, inode, mtime, ctime), as ccache remembers system headers; a
-// header replaced by a package upgrade is a new file there and is hashed again.
+// the declared trees, the toolchain's headers under /usr, go through a DigestMemo
+// ($XDG_CACHE_HOME/cairn/memo/system-files.json): read again only when stat says they changed.
 class InputDigests {
  public:
+  explicit InputDigests(fs::path memo_file = {}) : system_(std::move(memo_file)) {}
+
   void add_tree(const std::string& mount, const StagedTree& tree) {
     for (const auto& [path, digest] : tree.files) known_.emplace(mount + "/" + path, digest);
   }
   void add_file(const std::string& path, const Digest& digest) { known_.insert_or_assign(path, digest); }
-
-  void load_memo(const fs::path& memo_file) {
-    memo_file_ = memo_file;
-    auto text = read_file(memo_file, 16 << 20);
-    if (!text.ok()) return;
-    auto json = parse_json(*text);
-    if (!json.ok() || !json->is_object()) return;
-    for (auto it = json->begin(); it != json->end(); ++it) {
-      if (!it.value().is_object()) continue;
-      auto digest = Digest::parse(it.value().value("digest", ""));
-      if (digest.ok()) system_.emplace(it.key(), SystemFile{it.value().value("stat", ""), *digest, false});
-    }
-  }
-
-  // Saves what was hashed anew (only a memo: a failure costs time, not correctness).
-  void save_memo() {
+  void load_memo() { system_.load(); }
+  void save_memo() const {
     std::lock_guard lock(mutex_);
-    if (!changed_ || memo_file_.empty()) return;
-    Json json = Json::object();
-    for (const auto& [path, file] : system_) {
-      if (file.checked) json[path] = {{"stat", file.stat}, {"digest", file.digest.to_string()}};
-    }
-    (void)write_file_atomically(memo_file_, json.dump());
+    system_.save();
   }
 
   // The digest of `path` (a sandbox path); refused for a file no action declared.
@@ -305,37 +288,16 @@ class InputDigests {
     if (!path.starts_with("/usr/")) {
       return make_error(ErrorCode::refused, "reads {}, which is not a declared input of the build", path);
     }
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return system_error(fmt::format("open {}", path), errno);
     std::lock_guard lock(mutex_);
-    std::string stat = stat_key(path);
-    auto it = system_.find(path);
-    if (it != system_.end() && (it->second.checked || (!stat.empty() && it->second.stat == stat))) {
-      it->second.checked = true;
-      return it->second.digest;
-    }
-    Digest digest = CAIRN_TRY(digest_file(path));
-    system_.insert_or_assign(path, SystemFile{stat, digest, true});
-    changed_ = true;
-    return digest;
+    return system_.digest(path, fd.get());
   }
 
  private:
-  struct SystemFile {
-    std::string stat;
-    Digest digest;
-    bool checked = false;  // confirmed in this build
-  };
-  static std::string stat_key(const std::string& path) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) return {};
-    return fmt::format("{}:{}:{}.{}:{}.{}", info.st_size, info.st_ino, info.st_mtim.tv_sec, info.st_mtim.tv_nsec,
-                       info.st_ctim.tv_sec, info.st_ctim.tv_nsec);
-  }
-
   std::map<std::string, Digest> known_;  // filled before the actions start, then only read
-  std::mutex mutex_;
-  std::map<std::string, SystemFile> system_;
-  fs::path memo_file_;
-  bool changed_ = false;
+  mutable std::mutex mutex_;
+  DigestMemo system_;
 };
 
 // Splits a Make-style depfile ("out.o: a.cc b.h \\\n c.h") into the prerequisites.
@@ -371,8 +333,8 @@ std::vector<std::string> parse_depfile(std::string_view text) {
 
 // Everything the action runner needs, shared by every action of one build.
 struct BuildContext {
-  BuildContext(const BuildOptions& build_options, ActionCache action_cache)
-      : options(&build_options), cache(std::move(action_cache)) {}
+  BuildContext(const BuildOptions& build_options, ActionCache action_cache, const fs::path& memos)
+      : options(&build_options), cache(std::move(action_cache)), inputs(memos / "system-files.json") {}
 
   const BuildOptions* options;
   Toolchain toolchain;
@@ -719,13 +681,13 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
 
   // 4. The toolchain, the sandbox, the cache, and the generated glue.
   ActionCache cache = CAIRN_TRY(ActionCache::open(options.cache));
-  BuildContext context(options, std::move(cache));
+  BuildContext context(options, std::move(cache), memos);
   // The time of the manifest snapshot the lock was resolved against (0 for older locks).
   context.environment = action_environment(lock.snapshot_created.value_or(0));
   // Memos of what is slow to find out again (the toolchain's digests, the /usr headers'), kept
   // beside the action cache: emptying that does not make the toolchain unknown.
   context.toolchain = CAIRN_TRY(find_toolchain(options.compiler, memos / "toolchain.json"));
-  context.inputs.load_memo(memos / "system-files.json");
+  context.inputs.load_memo();
   if (options.sandbox) context.sandbox = CAIRN_TRY(Sandbox::locate());
   TemporaryDirectory scratch = CAIRN_TRY(TemporaryDirectory::create("cairn-build-"));
   context.scratch = scratch.path();
@@ -819,9 +781,8 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
       }
       sizes[compile.source] = size;
     }
-    std::stable_sort(compiles.begin(), compiles.end(), [&](const CompileAction& a, const CompileAction& b) {
-      return sizes[a.source] > sizes[b.source];
-    });
+    std::stable_sort(compiles.begin(), compiles.end(),
+                     [&](const CompileAction& a, const CompileAction& b) { return sizes[a.source] > sizes[b.source]; });
   }
   std::vector<Action> actions;
   for (auto& compile : compiles) {

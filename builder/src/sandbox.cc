@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <sstream>
 
 namespace cairn::builder {
 
@@ -62,19 +61,8 @@ Result<Sandbox> Sandbox::find() {
 }
 
 Result<Sandbox> Sandbox::locate() {
-  fs::path program;
-  if (const char* chosen = std::getenv("CAIRN_BWRAP"); chosen != nullptr && *chosen != '\0') {
-    program = chosen;
-  } else {
-    const char* path = std::getenv("PATH");
-    std::stringstream folders(path != nullptr ? path : "/usr/bin:/bin");
-    for (std::string folder; std::getline(folders, folder, ':');) {
-      if (!folder.empty() && ::access((fs::path(folder) / "bwrap").c_str(), X_OK) == 0) {
-        program = fs::path(folder) / "bwrap";
-        break;
-      }
-    }
-  }
+  const char* chosen = std::getenv("CAIRN_BWRAP");
+  fs::path program = find_in_path(chosen != nullptr && *chosen != '\0' ? chosen : "bwrap");
   if (program.empty()) {
     return make_error(ErrorCode::not_found,
                       "no bubblewrap (bwrap) to build in a sandbox: install it (Debian: bubblewrap), or build "

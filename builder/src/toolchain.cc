@@ -33,16 +33,9 @@ Result<std::string> output_of(const std::vector<std::string>& argv) {
 
 // `name` if it holds a '/', else the first executable `name` in PATH.
 Result<fs::path> find_program(const std::string& name) {
-  if (name.find('/') != std::string::npos) return fs::path(name);
-  const char* path = std::getenv("PATH");
-  std::string search = path != nullptr ? path : "/usr/bin:/bin";
-  std::stringstream folders(search);
-  for (std::string folder; std::getline(folders, folder, ':');) {
-    if (folder.empty() || folder.front() != '/') continue;
-    fs::path candidate = fs::path(folder) / name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return make_error(ErrorCode::not_found, "no '{}' in PATH ({})", name, search);
+  fs::path found = find_in_path(name);
+  if (found.empty()) return make_error(ErrorCode::not_found, "no '{}' in PATH", name);
+  return found;
 }
 
 std::string stat_key(const fs::path& path) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 extern char** environ;
@@ -155,6 +156,20 @@ ProcessExit decode(int wait_status) {
 std::string signal_name(int signal) {
   const char* abbreviation = sigabbrev_np(signal);
   return abbreviation != nullptr ? fmt::format("SIG{}", abbreviation) : fmt::format("signal {}", signal);
+}
+
+std::filesystem::path find_in_path(std::string_view name) {
+  if (name.find('/') != std::string_view::npos) return std::filesystem::path(name);
+  const char* path = std::getenv("PATH");
+  std::string_view directories = path != nullptr && *path != '\0' ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (!directories.empty()) {
+    std::size_t colon = directories.find(':');
+    std::string_view directory = directories.substr(0, colon);
+    directories = colon == std::string_view::npos ? std::string_view() : directories.substr(colon + 1);
+    std::filesystem::path candidate = std::filesystem::path(directory.empty() ? "." : directory) / name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return {};
 }
 
 Result<ProcessExit> run_process(const std::vector<std::string>& argv, const LineHandler& on_stdout,

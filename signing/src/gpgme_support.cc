@@ -1,6 +1,8 @@
 // GPGME set-up and owning handles (see gpgme_support.h).
 #include "gpgme_support.h"
 
+#include "cairn/core/subprocess.h"
+
 #include <unistd.h>
 
 #include <cctype>
@@ -12,23 +14,9 @@ namespace cairn::signing::gpgme {
 
 namespace {
 
-// The first executable `name` on $PATH, or an empty path.
-std::filesystem::path find_program(std::string_view name) {
-  const char* path = std::getenv("PATH");
-  std::string_view directories = path != nullptr && *path != '\0' ? path : "/usr/local/bin:/usr/bin:/bin";
-  while (!directories.empty()) {
-    std::size_t colon = directories.find(':');
-    std::string_view directory = directories.substr(0, colon);
-    directories = colon == std::string_view::npos ? std::string_view() : directories.substr(colon + 1);
-    std::filesystem::path candidate = std::filesystem::path(directory.empty() ? "." : directory) / name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return {};
-}
-
 Result<void> initialize_once() {
   // Kept for the life of the process: GPGME reads the name whenever it starts gpg.
-  static const std::string gpg = find_program("gpg").string();
+  static const std::string gpg = find_in_path("gpg").string();
   if (gpg.empty()) {
     return make_error(ErrorCode::not_found, "gpg (GnuPG) was not found on PATH; install gnupg to use OpenPGP keys");
   }

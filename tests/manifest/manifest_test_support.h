@@ -9,6 +9,7 @@
 #include "cairn/manifest/metadata.h"
 #include "cairn/manifest/publish.h"
 #include "cairn/signing/ed25519.h"
+#include "support/must.h"
 
 #include <gtest/gtest.h>
 
@@ -28,14 +29,7 @@ inline Clock fixed_clock(std::int64_t now = test_now) {
   return [now] { return now; };
 }
 
-template <typename T>
-T must(Result<T> result) {
-  if (!result.ok()) fatal(result.error().message());
-  return std::move(result).value();
-}
-inline void must(Result<void> result) {
-  if (!result.ok()) fatal(result.error().message());
-}
+using cairn::test_support::must;
 
 inline TemporaryDirectory make_temporary_directory(std::string_view prefix = "cairn-manifest-test-") {
   return must(TemporaryDirectory::create(prefix));

@@ -9,6 +9,7 @@
 #include "cairn/registry/checkpoint.h"
 #include "cairn/registry/log.h"
 #include "cairn/registry/merkle.h"
+#include "support/must.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -20,11 +21,7 @@ using namespace cairn::registry;
 
 namespace {
 
-template <typename T>
-T must(Result<T> result) {
-  if (!result.ok()) fatal(result.error().message());
-  return std::move(result).value();
-}
+using cairn::test_support::must;
 
 Json hashes(const std::vector<Hash>& list) {
   Json json = Json::array();

@@ -38,6 +38,10 @@ std::string signal_name(int signal);
 
 using LineHandler = std::function<void(std::string_view line)>;
 
+// The first executable `name` in the folders of $PATH (/usr/local/bin:/usr/bin:/bin when it is
+// unset or empty), or an empty path. A `name` holding a '/' is returned as it is.
+std::filesystem::path find_in_path(std::string_view name);
+
 // Runs `argv` (argv[0] is the program's path; PATH is not searched) until it ends and both its
 // output streams close. An error means the child could not be started or watched; a child that
 // fails is a ProcessExit, not an error.
