@@ -142,7 +142,12 @@ XDG_CACHE_HOME=$work/no-sandbox-cache "$cairn" --json build hello --locked --sou
 grep -q '"sandbox":false' "$work/no-sandbox/provenance.json" || fail "the provenance does not say --no-sandbox"
 ok "--no-sandbox builds the same bytes, and its provenance says so"
 
-if command -v faketime >/dev/null; then
+# libfaketime's LD_PRELOAD and AddressSanitizer's interceptors can deadlock a threaded process
+# at start (seen in this suite): the faketime build runs in the uninstrumented pass only.
+asan_build() { nm "$cairn" 2>/dev/null | grep ' __asan_init$' >/dev/null; }
+if asan_build; then
+  echo "skipped: the build two years ahead (faketime under AddressSanitizer; the g++ pass runs it)"
+elif command -v faketime >/dev/null; then
   XDG_CACHE_HOME=$work/future-cache faketime -f '+730d' "$cairn" --json build "$work/elsewhere-hello" --locked \
     --sources "$work/elsewhere-checkout" --out "$work/future" >out 2>err || fail "a locked build two years on: $(cat err)"
   [ "$(field digest <out)" = "$digest" ] || fail "two years on, the image differs"

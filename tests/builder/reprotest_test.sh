@@ -12,6 +12,9 @@ source_dir=$(readlink -f "$2")
 skip() { echo "skipped: $*"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "not root (reprotest's disorderfs and domain_host variations need it)"
 command -v reprotest >/dev/null || skip "reprotest is not installed (./bootstrap.sh installs it)"
+# reprotest's faketime (LD_PRELOAD) and AddressSanitizer's interceptors can deadlock cairn at
+# start (seen in this suite): reprotest runs in the uninstrumented pass only.
+nm "$cairn" 2>/dev/null | grep ' __asan_init$' >/dev/null && skip "cairn is built with AddressSanitizer (faketime deadlocks it); the g++ pass runs this"
 [ -c /dev/fuse ] || skip "no /dev/fuse for disorderfs"
 bwrap --unshare-all --ro-bind /usr /usr --symlink usr/lib /lib --symlink usr/lib64 /lib64 /usr/bin/true 2>/dev/null ||
   skip "bubblewrap cannot make a sandbox here"
