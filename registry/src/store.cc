@@ -1,7 +1,7 @@
 // The registry's storage (see store.h).
 #include "cairn/registry/store.h"
 
-#include "cairn/core/json_reader.h"
+#include "cairn/registry/oci.h"
 
 #include "sqlite.h"
 
@@ -19,6 +19,10 @@ namespace cairn::registry {
 namespace fs = std::filesystem;
 
 namespace {
+
+// The manifest types stored besides OCI's (oci.h): Docker's, which skopeo and docker still push.
+constexpr std::string_view docker_manifest_type = "application/vnd.docker.distribution.manifest.v2+json";
+constexpr std::string_view docker_list_type = "application/vnd.docker.distribution.manifest.list.v2+json";
 
 constexpr std::size_t upload_id_bytes = 16;
 constexpr std::size_t token_bytes = 32;
@@ -45,12 +49,12 @@ bool valid_upload_id(std::string_view id) {
 }
 
 bool is_manifest_type(std::string_view type) {
-  return type == oci_manifest_type || type == oci_index_type || type == docker_manifest_type ||
+  return type == oci_manifest_media_type || type == oci_index_media_type || type == docker_manifest_type ||
          type == docker_list_type;
 }
 
 bool is_index_type(std::string_view type) {
-  return type == oci_index_type || type == docker_list_type;
+  return type == oci_index_media_type || type == docker_list_type;
 }
 
 struct Descriptor {

@@ -44,12 +44,6 @@ namespace sql {
 class Database;
 }
 
-// The manifest types the registry stores (and serves with this Content-Type).
-inline constexpr std::string_view oci_manifest_type = "application/vnd.oci.image.manifest.v1+json";
-inline constexpr std::string_view oci_index_type = "application/vnd.oci.image.index.v1+json";
-inline constexpr std::string_view docker_manifest_type = "application/vnd.docker.distribution.manifest.v2+json";
-inline constexpr std::string_view docker_list_type = "application/vnd.docker.distribution.manifest.list.v2+json";
-
 struct StoreLimits {
   std::uint64_t max_blob_size = 4ull << 30;      // bytes, per blob
   std::uint64_t max_manifest_size = 4ull << 20;  // bytes, as CNCF distribution
