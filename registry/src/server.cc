@@ -4,6 +4,7 @@
 #include "cairn/core/base64.h"
 #include "cairn/core/canonical_json.h"
 #include "cairn/registry/oci.h"
+#include "cairn/registry/request.h"
 #include "cairn/signing/dsse.h"
 #include "cairn/signing/ed25519.h"
 
@@ -142,37 +143,6 @@ Json proof_json(const std::vector<Hash>& proof) {
 
 // ---- requests ----
 
-// Which part of the API a URL names.
-struct Route {
-  enum Kind { base, blob, uploads, upload, manifest, tags, referrers, log, manifest_repository, none } kind = none;
-  std::string repository;
-  std::string argument;  // digest, upload id, reference, or the path under /log/ or /manifest/
-};
-
-Route parse_route(std::string_view url) {
-  if (url == "/v2/" || url == "/v2") return {Route::base, "", ""};
-  if (url.starts_with("/log/")) return {Route::log, "", std::string(url.substr(5))};
-  if (url.starts_with("/manifest/")) return {Route::manifest_repository, "", std::string(url.substr(10))};
-  if (!url.starts_with("/v2/")) return {};
-  std::string_view rest = url.substr(4);
-  if (rest.ends_with("/tags/list")) return {Route::tags, std::string(rest.substr(0, rest.size() - 10)), ""};
-  std::size_t slash = rest.rfind('/');
-  if (slash == std::string_view::npos) return {};
-  std::string_view head = rest.substr(0, slash), argument = rest.substr(slash + 1);
-  auto cut = [&](std::string_view suffix, Route::Kind kind) -> std::optional<Route> {
-    if (!head.ends_with(suffix)) return std::nullopt;
-    return Route{kind, std::string(head.substr(0, head.size() - suffix.size())), std::string(argument)};
-  };
-  if (auto route = cut("/blobs/uploads", Route::upload)) {
-    if (route->argument.empty()) route->kind = Route::uploads;
-    return *route;
-  }
-  if (auto route = cut("/blobs", Route::blob)) return *route;
-  if (auto route = cut("/manifests", Route::manifest)) return *route;
-  if (auto route = cut("/referrers", Route::referrers)) return *route;
-  return {};
-}
-
 // Everything about one request, kept between libmicrohttpd's calls for it.
 struct Request {
   std::string method;
@@ -257,33 +227,15 @@ Reply get_blob(RegistryServer::State& state, MHD_Connection* connection, const R
   std::string range = header(connection, MHD_HTTP_HEADER_RANGE);
   bool partial = !range.empty();
   if (partial) {
-    // One range: bytes=a-b, bytes=a- or bytes=-n.
-    std::string_view spec(range);
-    bool ok = spec.starts_with("bytes=") && size > 0;
-    spec.remove_prefix(std::min<std::size_t>(6, spec.size()));
-    std::size_t dash = spec.find('-');
-    ok = ok && dash != std::string_view::npos && spec.find(',') == std::string_view::npos;
-    if (ok) {
-      std::string a(spec.substr(0, dash)), b(spec.substr(dash + 1));
-      auto start = parse_count(a.c_str()), end = parse_count(b.c_str());
-      if (a.empty() && end && *end > 0) {
-        first = *end >= size ? 0 : size - *end;
-      } else if (start && b.empty()) {
-        first = *start;
-      } else if (start && end && *end >= *start) {
-        first = *start;
-        last = std::min(*end, size - 1);
-      } else {
-        ok = false;
-      }
-      ok = ok && first < size;
-    }
-    if (!ok) {
+    std::optional<ByteRange> wanted = parse_byte_range(range, size);
+    if (!wanted) {
       Reply reply = error_reply(MHD_HTTP_RANGE_NOT_SATISFIABLE, "BLOB_UNKNOWN",
                                 fmt::format("range '{}' not satisfiable for {} bytes", range, size));
       reply.header(MHD_HTTP_HEADER_CONTENT_RANGE, fmt::format("bytes */{}", size));
       return reply;
     }
+    first = wanted->first;
+    last = wanted->last;
   }
   std::uint64_t length = size == 0 ? 0 : last - first + 1;
   Reply reply = file_reply(partial ? MHD_HTTP_PARTIAL_CONTENT : MHD_HTTP_OK, *file, first, length,
@@ -432,49 +384,33 @@ Reply get_log(RegistryServer::State& state, MHD_Connection* connection, std::str
   return error_reply(MHD_HTTP_NOT_FOUND, "NAME_UNKNOWN", fmt::format("nothing at /log/{}", path));
 }
 
-// Checks a log entry against storage: the canonical JSON of exactly the five fields, the tag
-// naming the manifest now, the envelope a DSSE envelope signed by exactly `signers`.
-Result<std::string> check_log_entry(RegistryServer::State& state, std::string_view body) {
-  Json entry = CAIRN_TRY(parse_canonical_json(body));
-  if (!entry.is_object() || entry.size() != 5) {
-    return make_error(ErrorCode::malformed, "an entry is an object of envelope, manifest, repository, signers, tag");
+// Checks a log entry against storage: the tag naming the manifest now, the envelope a DSSE
+// envelope in the repository signed by exactly the entry's signers.
+Result<LogEntry> check_log_entry(RegistryServer::State& state, std::string_view body) {
+  LogEntry entry = CAIRN_TRY(parse_log_entry(body));
+  std::optional<Digest> tagged = state.store->tagged(entry.repository, entry.tag);
+  if (!tagged || *tagged != entry.manifest) {
+    return make_error(ErrorCode::refused, "{}:{} does not name {}", entry.repository, entry.tag,
+                      entry.manifest.to_string());
   }
-  for (const char* field : {"envelope", "manifest", "repository", "tag"}) {
-    if (!entry.contains(field) || !entry[field].is_string()) {
-      return make_error(ErrorCode::malformed, "{}: missing or not a string", field);
-    }
-  }
-  if (!entry.contains("signers") || !entry["signers"].is_array() || entry["signers"].empty()) {
-    return make_error(ErrorCode::malformed, "signers: missing or not a list of key ids");
-  }
-  std::string repository = entry["repository"], tag = entry["tag"];
-  if (!valid_repository_name(repository)) return make_error(ErrorCode::malformed, "'{}' is not a repository name", repository);
-  if (!valid_tag(tag)) return make_error(ErrorCode::malformed, "'{}' is not a tag", tag);
-  Digest manifest = CAIRN_TRY(parse_digest(entry["manifest"].get<std::string>()).with_context("manifest"));
-  Digest envelope_digest = CAIRN_TRY(parse_digest(entry["envelope"].get<std::string>()).with_context("envelope"));
-  std::optional<Digest> tagged = state.store->tagged(repository, tag);
-  if (!tagged || *tagged != manifest) {
-    return make_error(ErrorCode::refused, "{}:{} does not name {}", repository, tag, manifest.to_string());
-  }
-  BlobFile file = CAIRN_TRY(state.store->blob(repository, envelope_digest).with_context("envelope"));
+  BlobFile file = CAIRN_TRY(state.store->blob(entry.repository, entry.envelope).with_context("envelope"));
   if (file.size > max_envelope_size) return make_error(ErrorCode::malformed, "the envelope is over 1 MiB");
   std::string text = CAIRN_TRY(read_file(file.path, max_envelope_size));
   signing::dsse::Envelope envelope = CAIRN_TRY(signing::dsse::parse_envelope(text).with_context("envelope"));
   std::vector<std::string> keyids;
   for (const auto& signature : envelope.signatures) keyids.push_back(signature.keyid);
   std::sort(keyids.begin(), keyids.end());
-  std::vector<std::string> signers;
-  for (const auto& signer : entry["signers"]) {
-    if (!signer.is_string()) return make_error(ErrorCode::malformed, "signers: not a list of strings");
-    signers.push_back(signer);
-  }
-  if (signers != keyids || std::adjacent_find(signers.begin(), signers.end()) != signers.end()) {
+  if (entry.signers != keyids) {
     return make_error(ErrorCode::refused, "signers must be the envelope's signature key ids, sorted, each once");
   }
-  return std::string(body);
+  return entry;
 }
 
 Reply submit_log_entry(RegistryServer::State& state, MHD_Connection* connection, std::string_view body) {
+  // The repository is only known from the body: authorize before storage is looked at.
+  if (auto parsed = parse_log_entry(body); parsed.ok()) {
+    if (auto denied = authorize(state, connection, parsed->repository, true)) return *denied;
+  }
   auto checked = check_log_entry(state, body);
   if (!checked.ok()) {
     const Error& error = checked.error();
@@ -484,12 +420,8 @@ Reply submit_log_entry(RegistryServer::State& state, MHD_Connection* connection,
     return error_reply(error.code() == ErrorCode::not_found ? MHD_HTTP_NOT_FOUND : MHD_HTTP_BAD_REQUEST,
                        "ENTRY_INVALID", error.message());
   }
-  // The repository is only known from the body: authorize now.
-  Json entry = Json::parse(*checked);
-  if (auto denied = authorize(state, connection, entry["repository"].get<std::string>(), true)) return *denied;
-
   auto pending = std::make_shared<PendingEntry>();
-  pending->entry = std::move(*checked);
+  pending->entry = std::string(body);  // canonical, so equal to log_entry_bytes(*checked)
   {
     std::unique_lock lock(state.queue_mutex);
     if (state.stopping) return error_reply(MHD_HTTP_SERVICE_UNAVAILABLE, "UNAVAILABLE", "the server is stopping");
@@ -607,10 +539,7 @@ void begin_request(RegistryServer::State& state, MHD_Connection* connection, Req
     std::optional<std::uint64_t> start;
     std::string content_range = header(connection, MHD_HTTP_HEADER_CONTENT_RANGE);
     if (!content_range.empty() && method == "PATCH") {
-      std::string_view text(content_range);
-      if (text.starts_with("bytes ")) text.remove_prefix(6);
-      std::string first(text.substr(0, text.find('-')));
-      start = parse_count(first.c_str());
+      start = parse_content_range_start(content_range);
       if (!start) {
         return answer(error_reply(MHD_HTTP_BAD_REQUEST, "BLOB_UPLOAD_INVALID",
                                   fmt::format("Content-Range '{}' is not a-b", content_range)));

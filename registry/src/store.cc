@@ -82,7 +82,8 @@ Result<Descriptor> read_descriptor(const Json& value, std::string_view path) {
   return Descriptor{media_type->get<std::string>(), parsed, size->get<std::uint64_t>()};
 }
 
-// Reads what the registry needs from a manifest's JSON, checking its shape.
+}  // namespace
+
 Result<ManifestInfo> describe_manifest(std::string_view body, std::string_view content_type) {
   Json json = CAIRN_TRY(parse_json(body));
   if (!json.is_object()) return make_error(ErrorCode::malformed, "a manifest is a JSON object");
@@ -147,6 +148,8 @@ Result<ManifestInfo> describe_manifest(std::string_view body, std::string_view c
   info.digest = Digest::sha256_of(body);
   return info;
 }
+
+namespace {
 
 std::string join_digests(const std::vector<Digest>& digests) {
   std::string text;

@@ -67,6 +67,10 @@ struct ManifestInfo {
   std::vector<Digest> references;  // config and layers, or (an index) the manifests it lists
 };
 
+// Reads what the registry needs from a manifest (an OCI or Docker image manifest or index), checking
+// its shape: malformed when it is not one. `content_type` (may be empty) must match its mediaType.
+Result<ManifestInfo> describe_manifest(std::string_view body, std::string_view content_type);
+
 struct PutManifestResult {
   Digest digest = Digest::sha256_of("");
   std::optional<Digest> subject;
