@@ -95,3 +95,43 @@ kill -TERM "$pid"
 wait "$pid" || fail "the server did not exit 0 on SIGTERM"
 pid=
 ok "SIGTERM stops the server with status 0"
+
+# HTTPS (GnuTLS inside libmicrohttpd) with a certificate for 127.0.0.1 made here, and a manifest
+# repository served read-only under /manifest/.
+command -v openssl >/dev/null || { echo "skipped: HTTPS (no openssl)"; exit 0; }
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/tls.key" \
+  -out "$work/tls.crt" -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 2 2>/dev/null
+mkdir -p "$work/manifest/libraries/kernel"
+echo '{"signed":{}}' >"$work/manifest/root.json"
+echo '{"version":"1.0.0"}' >"$work/manifest/libraries/kernel/1.0.0.json"
+echo 'secret' >"$work/secret"
+"$cairn" registry serve --root "$work/root" --listen 127.0.0.1:0 --origin example.org/log \
+  --log-key "$work/root/log.key" --tls-cert "$work/tls.crt" --tls-key "$work/tls.key" \
+  --manifest-repo "$work/manifest" >"$work/serve.out" 2>&1 &
+pid=$!
+address=
+for _ in $(seq 100); do
+  address=$(sed -n 's|^cairn registry: listening on https://\(.*\)$|\1|p' "$work/serve.out")
+  [ -n "$address" ] && break
+  sleep 0.1
+done
+[ -n "$address" ] || fail "the HTTPS server did not start: $(cat "$work/serve.out")"
+url=https://$address
+curl -fsS --cacert "$work/tls.crt" "$url/log/checkpoint" | cmp -s - "$work/root/log/checkpoint" ||
+  fail "the checkpoint over HTTPS"
+curl -sS -o /dev/null "$url/log/checkpoint" 2>/dev/null && fail "an unverified certificate was accepted by curl"
+[ "$(curl -sS -o /dev/null -w '%{http_code}' "http://$address/log/checkpoint" 2>/dev/null)" != 200 ] ||
+  fail "plain HTTP answered on the HTTPS port"
+ok "HTTPS with the given certificate; curl refuses it unpinned"
+curl -fsS --cacert "$work/tls.crt" "$url/manifest/libraries/kernel/1.0.0.json" |
+  cmp -s - "$work/manifest/libraries/kernel/1.0.0.json" || fail "a manifest file"
+for path in ../secret .hidden libraries/../../secret libraries//kernel/1.0.0.json nothing.json ''; do
+  [ "$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$work/tls.crt" --path-as-is "$url/manifest/$path")" = 404 ] ||
+    fail "/manifest/$path is not a 404"
+done
+[ "$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$work/tls.crt" -X PUT -d x "$url/manifest/root.json")" = 405 ] ||
+  fail "a PUT under /manifest/ is not a 405"
+ok "/manifest/ serves the manifest repository's files read-only, nothing outside it"
+kill -TERM "$pid"
+wait "$pid" || fail "the HTTPS server did not exit 0 on SIGTERM"
+pid=
