@@ -55,6 +55,30 @@ def root_from_inclusion_proof(index, size, leaf_hash, proof):
 
 leaf_hash = leaf
 
+def consistency_verifies(first, second, first_root, second_root, proof):
+    """RFC 9162 section 2.1.4.2: whether `proof` shows the tree of `first` leaves with root
+    `first_root` is a prefix of the tree of `second` leaves with root `second_root`."""
+    if first == second: return not proof and first_root == second_root
+    if first == 0 or first > second or not proof: return False
+    if first & (first - 1) == 0: proof = [first_root] + proof
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0: return False
+        if fn & 1 or fn == sn:
+            fr, sr = node(c, fr), node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return fr == first_root and sr == second_root and sn == 0
+
 def verify_note(note, vkey):
     """Checks a C2SP signed note's signature by the C2SP verifier key `vkey` with openssl; returns
     its text."""
