@@ -115,7 +115,7 @@ check_registry() {  # NAME: the registry started by start_NAME
   [ "$(field signature <out)" = True ] || fail "$name: the signature was not found: $(cat out)"
   cmp "$build/udp-echo.spt" pulled-$name/udp-echo.spt || fail "$name: the pulled image differs"
   cmp "$build/provenance.json" pulled-$name/provenance.json || fail "$name: the pulled provenance differs"
-  "$cairn" verify-signature --trust publisher.key --payload-type application/vnd.in-toto+json \
+  "$cairn" verify-signature --trust publisher.key.pub --payload-type application/vnd.in-toto+json \
     pulled-$name/provenance.json pulled-$name/provenance.dsse.json >/dev/null ||
     fail "$name: the pulled envelope does not verify"
   for archive in pulled-$name/sources/*.tar.gz; do
@@ -137,10 +137,25 @@ check_registry() {  # NAME: the registry started by start_NAME
     ok "$name: skopeo inspect --raw shows the manifest, byte for byte"
     if skopeo copy --src-tls-verify=false "docker://${registry_url#http://}/cairn/udp-echo:v1" "oci:skopeo-$name:v1" \
       >copy.out 2>copy.err; then
-      ok "$name: skopeo copy to an oci: layout works"
+      copied=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' \
+        "skopeo-$name/index.json")
+      [ "$copied" = "$manifest" ] || fail "$name: skopeo copied the artifact as $copied, not $manifest"
+      ok "$name: skopeo copy to an oci: layout keeps the manifest digest"
     else
       echo "note: $name: skopeo copy to oci: refused the artifact: $(tr '\n' ' ' <copy.err)"
     fi
+    # The OCI layout `cairn publish --oci-layout` wrote, copied by skopeo into another repository,
+    # pulls back as the same artifact with its signature (the .att tag travels with it).
+    skopeo copy --dest-tls-verify=false "oci:layout-$name:v1" "docker://${registry_url#http://}/copied/udp-echo:v1" \
+      >copy.out 2>copy.err || fail "$name: skopeo copy from cairn's oci layout: $(cat copy.err)"
+    skopeo copy --dest-tls-verify=false "oci:layout-$name:sha256-${manifest#sha256:}.att" \
+      "docker://${registry_url#http://}/copied/udp-echo:sha256-${manifest#sha256:}.att" >copy.out 2>copy.err ||
+      fail "$name: skopeo copy of the signature from cairn's oci layout: $(cat copy.err)"
+    "$cairn" --json pull "$registry_url/copied/udp-echo:v1" copied-$name >out 2>err ||
+      fail "$name: pull of what skopeo copied: $(cat err)"
+    [ "$(field manifest <out)" = "$manifest" ] || fail "$name: skopeo's copy has digest $(field manifest <out)"
+    [ "$(field signature <out)" = True ] || fail "$name: skopeo's copy lost the signature"
+    ok "$name: skopeo copies cairn's OCI layout into the registry; cairn pulls it back, same digest, signed"
   else
     echo "note: skopeo is not installed; its checks were skipped"
   fi
