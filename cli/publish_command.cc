@@ -20,6 +20,7 @@ struct PublishCommandOptions {
   std::string passphrase_file;
   std::string token_file;
   std::string oci_layout;
+  std::uint64_t chunk_size = 0;
   bool no_log = false;
 };
 
@@ -72,6 +73,7 @@ Result<void> run_publish(const Invocation& invocation, const PublishCommandOptio
   }
   ProgressLine line;
   publish.client = CAIRN_TRY(client_options(invocation, options.token_file, line));
+  if (options.chunk_size != 0) publish.client.chunk_size = options.chunk_size;
   auto report = registry::publish(publish);
   line.finish();
   if (!report.ok()) return std::move(report).error();
@@ -144,6 +146,9 @@ void add_publish_commands(CLI::App& app, Invocation& invocation) {
                     "Do not submit to the registry's transparency log (for registries that have none)");
   publish->add_option("--oci-layout", publish_options->oci_layout,
                       "Also write what was pushed as an OCI image layout in this new folder");
+  publish->add_option("--chunk-size", publish_options->chunk_size,
+                      "Upload blobs in PATCH requests of at most this many bytes (default 8 MiB)")
+      ->check(CLI::PositiveNumber);
   on_run(publish, invocation, publish_options, run_publish);
 
   auto pull_options = std::make_shared<PullCommandOptions>();

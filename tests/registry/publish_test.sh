@@ -5,7 +5,11 @@
 #   - publishing twice (and after a fresh build in another folder) gives the same manifest digest;
 #   - skopeo reads what was pushed (`inspect --raw`, `copy ... oci:DIR`);
 #   - a blob altered inside the registry's storage is refused by pull and nothing is left behind;
-#   - publishing with the log to a registry that has none fails with a clear message.
+#   - publishing with the log to a registry that has none fails with a clear message;
+#   - against flaky_registry.py (a registry that drops connections in the middle of uploads and
+#     downloads, answers 503 once, wants Basic credentials and has the referrers API and a log):
+#     uploads resume, downloads restart, the token is sent as Basic, the signature is found through
+#     the referrers API, and log.json holds a checkpoint and inclusion proof that verify.
 # Each registry is a pair of functions (start_<registry>, blob_path_<registry>), so the same
 # checks can run against Cairn's own registry once it serves the OCI API.
 # Usage: publish_test.sh CAIRN SOURCE_DIR
@@ -191,3 +195,64 @@ XDG_CACHE_HOME=$work/other/cache "$cairn" --json publish other/udp-echo/_build/u
 [ "$(field manifest <out)" = "$(python3 -c 'import json; print(json.load(open("layout-docker_registry/index.json"))["manifests"][0]["digest"])')" ] ||
   fail "a build in another folder gave another manifest digest: $(cat out)"
 ok "a build in another folder with cold caches publishes to the same manifest digest"
+
+# --- A registry that misbehaves on purpose, with the referrers API and a transparency log ---
+stop_registry
+if ! python3 -c 'import cryptography' 2>/dev/null; then
+  echo "note: python3-cryptography is missing; the flaky registry's checks were skipped"
+  exit 0
+fi
+python3 "$source_dir/tests/registry/flaky_registry.py" secret-token >flaky.port 2>flaky.log &
+registry_pid=$!
+for _ in $(seq 100); do [ -s flaky.port ] && break; sleep 0.1; done
+registry_url=http://127.0.0.1:$(cat flaky.port)
+wait_for "$registry_url/stats" || fail "flaky_registry.py did not start: $(cat flaky.log)"
+ref=$registry_url/cairn/udp-echo:v1
+
+if "$cairn" publish "$build" "$ref" --key publisher.key >out 2>err; then fail "publish without a token succeeded"; fi
+grep -q "CAIRN_REGISTRY_TOKEN" err || fail "no hint about the token: $(cat err)"
+echo secret-token >token
+"$cairn" --json publish "$build" "$ref" --key publisher.key --token-file token --chunk-size 16384 >out 2>err ||
+  fail "publish to the flaky registry: $(cat err)"
+manifest=$(field manifest <out)
+[ "$(field referrers_api <out)" = True ] || fail "the referrers API was not seen: $(cat out)"
+[ -s "$build/log.json" ] || fail "no log.json after publishing with the log"
+python3 - "$build/log.json" "$manifest" <<'PY' || fail "log.json is not what it should be: $(cat "$build/log.json")"
+import base64, hashlib, json, sys
+log = json.load(open(sys.argv[1]))
+entry = log["entry"]
+assert entry["manifest"] == sys.argv[2] and entry["repository"] == "cairn/udp-echo" and entry["tag"] == "v1", entry
+assert len(entry["signers"]) == 1 and log["index"] == 5, log
+# The proof, checked from RFC 6962 section 2.1.1 again (not with Cairn's code): fold the path.
+leaf = json.dumps(entry, separators=(",", ":"), sort_keys=True).encode()
+text = log["checkpoint"].split("\n\n")[0] + "\n"
+origin, size, root = text.split("\n")[:3]
+h, index, last = hashlib.sha256(b"\x00" + leaf).digest(), log["index"], int(size) - 1
+for sibling in map(base64.b64decode, log["inclusion_proof"]):
+    if index % 2 == 1 or index == last:
+        h = hashlib.sha256(b"\x01" + sibling + h).digest()
+        while index % 2 == 0 and index != 0:
+            index, last = index // 2, last // 2
+    else:
+        h = hashlib.sha256(b"\x01" + h + sibling).digest()
+    index, last = index // 2, last // 2
+assert last == 0 and base64.b64encode(h).decode() == root, "the inclusion proof does not lead to the root"
+PY
+ok "flaky registry: published $manifest with the log (entry 5; log.json's proof checked independently)"
+"$cairn" --json pull "$ref" pulled-flaky >out 2>err || fail "pull from the flaky registry: $(cat err)"
+[ "$(field signature <out)" = True ] || fail "the signature was not found through the referrers API"
+cmp "$build/udp-echo.spt" pulled-flaky/udp-echo.spt || fail "the image pulled from the flaky registry differs"
+diff -r pulled-docker_registry/sources pulled-flaky/sources || fail "the sources pulled from the flaky registry differ"
+curl -s "$registry_url/stats" >stats
+python3 - stats <<'PY' || fail "the flaky registry's faults did not all happen: $(cat stats)"
+import json, sys
+stats = json.load(open(sys.argv[1]))
+assert stats["dropped_patches"] > 0 and stats["dropped_gets"] > 0, stats
+assert stats["basic_retries"] > 0 and stats["failed_manifest_puts"] == 1, stats
+PY
+ok "flaky registry: uploads resumed after dropped PATCHes, downloads restarted, 503 retried, Basic used: $(cat stats)"
+CAIRN_REGISTRY_TOKEN=secret-token "$cairn" --json publish "$build" "$ref" --key publisher.key >out 2>err ||
+  fail "second publish to the flaky registry: $(cat err)"
+[ "$(field manifest <out)" = "$manifest" ] && [ "$(field log_index <out)" = 5 ] ||
+  fail "publishing again gave another digest or log entry: $(cat out)"
+ok "flaky registry: publishing again (token from \$CAIRN_REGISTRY_TOKEN) finds the same log entry"
