@@ -164,6 +164,20 @@ check_registry() {  # NAME: the registry started by start_NAME
     echo "note: skopeo is not installed; its checks were skipped"
   fi
 
+  # A manifest whose layer title climbs out of DIR: refused, nothing written anywhere.
+  python3 - pulled-$name/manifest.json >evil.json <<'PY'
+import json, sys
+manifest = json.load(open(sys.argv[1]))
+manifest["layers"][0]["annotations"]["org.opencontainers.image.title"] = "../escaped.spt"
+print(json.dumps(manifest, separators=(",", ":"), sort_keys=True), end="")
+PY
+  curl -sf -X PUT -H "Content-Type: application/vnd.oci.image.manifest.v1+json" --data-binary @evil.json \
+    "$registry_url/v2/cairn/udp-echo/manifests/evil" >/dev/null || fail "$name: could not push the hostile manifest"
+  if "$cairn" pull "$registry_url/cairn/udp-echo:evil" evil-$name >out 2>err; then fail "$name: pull took a '../' title"; fi
+  grep -q "not a plain file name" err || fail "$name: unclear refusal of a '../' title: $(cat err)"
+  [ ! -e evil-$name ] && [ ! -e escaped.spt ] || fail "$name: the hostile pull left files behind"
+  ok "$name: a layer titled '../escaped.spt' is refused and nothing is written"
+
   # A blob altered inside the registry: pull refuses it and leaves nothing.
   local image_digest blob
   image_digest=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"])' \
