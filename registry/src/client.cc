@@ -250,11 +250,20 @@ Result<bool> RegistryClient::push_blob(const Descriptor& descriptor, std::string
     }
     std::this_thread::sleep_for(backoff);
     backoff *= 2;
-    offset = CAIRN_TRY(upload_offset(location));
-    if (offset > descriptor.size) {
-      return make_error(ErrorCode::malformed, "upload session {} claims {} bytes of {}", location, offset,
-                        descriptor.size);
+    Result<std::uint64_t> resumed = upload_offset(location);
+    if (resumed.ok() && *resumed <= descriptor.size) {
+      offset = *resumed;
+      continue;
     }
+    // docker-registry cancels a session whose data and state no longer agree (a chunk cut off
+    // midway): start a new one from the beginning.
+    if (options_.on_notice) {
+      options_.on_notice(fmt::format("the upload session of {} is gone ({}); starting again", what,
+                                     resumed.ok() ? fmt::format("it claims {} bytes", *resumed)
+                                                  : resumed.error().message()));
+    }
+    location = CAIRN_TRY(upload_session(descriptor));
+    offset = 0;
   }
   HttpRequest finish;
   finish.method = "PUT";

@@ -98,6 +98,10 @@ Result<PublishReport> publish(const PublishOptions& options) {
     return make_error(ErrorCode::invalid_argument, "{}: publish needs a tag (NAME:TAG)", options.reference.to_string());
   }
   if (options.signers.empty()) return make_error(ErrorCode::invalid_argument, "publish needs at least one --key");
+  std::error_code error;
+  if (!options.oci_layout.empty() && fs::exists(options.oci_layout, error)) {
+    return make_error(ErrorCode::already_exists, "--oci-layout {}: already exists", options.oci_layout.string());
+  }
   RegistryClient client(options.reference, options.client);
   CAIRN_TRY(client.check_api());
   std::optional<std::string> vkey;

@@ -4,7 +4,8 @@
     must retry as Basic cairn:<token>);
   - upload Locations are relative and carry a query (the final PUT must append &digest=);
   - the 2nd PATCH of every upload stores half its chunk and drops the connection (the client must
-    ask the session's offset with GET and resume); the first manifest PUT answers 503 once;
+    ask the session's offset with GET and resume), and the second time it does so it also forgets
+    the session (the client must start a new one); the first manifest PUT answers 503 once;
   - the first GET of every blob sends half the bytes and drops the connection (the client must
     start again, keeping nothing of the first try);
   - it has the referrers API, and a transparency log: POST /log/entries appends the body as a leaf
@@ -30,7 +31,7 @@ lock = threading.Lock()
 blobs, uploads, manifests, tags = {}, {}, {}, {}
 leaves = [b"an earlier entry %d" % i for i in range(5)]  # so that proofs are not trivial
 patches, blob_gets, manifest_puts = {}, set(), [0]
-counters = {"dropped_patches": 0, "dropped_gets": 0, "basic_retries": 0, "failed_manifest_puts": 0}
+counters = {"cancelled_sessions": 0, "dropped_patches": 0, "dropped_gets": 0, "basic_retries": 0, "failed_manifest_puts": 0}
 
 NAME = r"(?P<name>[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*)"
 
@@ -163,6 +164,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 with lock:
                     uploads[session] += half
                     counters["dropped_patches"] += 1
+                    # The second time, forget the session, as docker-registry does when a session's
+                    # data and state disagree: the client must start a new one.
+                    if counters["dropped_patches"] == 2:
+                        del uploads[session]
+                        counters["cancelled_sessions"] += 1
                 self.close_connection = True
                 self.connection.shutdown(2)
                 return
