@@ -50,8 +50,11 @@ Result<registry::ClientOptions> client_options(const Invocation& invocation, con
   if (!invocation.json && ::isatty(STDERR_FILENO) == 1) {
     options.on_progress = [&line](std::string_view what, std::uint64_t done, std::uint64_t total) {
       unsigned percent = total == 0 ? 100 : static_cast<unsigned>(done * 100 / total);
-      std::fprintf(stderr, "\r\033[K%.*s %3u%% (%.1f of %.1f MiB)", static_cast<int>(what.size()), what.data(),
-                   percent, static_cast<double>(done) / (1 << 20), static_cast<double>(total) / (1 << 20));
+      bool mebibytes = total >= (1 << 20);
+      double unit = mebibytes ? 1 << 20 : 1 << 10;
+      std::fprintf(stderr, "\r\033[K%.*s %3u%% (%.1f of %.1f %s)", static_cast<int>(what.size()), what.data(),
+                   percent, static_cast<double>(done) / unit, static_cast<double>(total) / unit,
+                   mebibytes ? "MiB" : "KiB");
       line.open = true;
     };
   }
