@@ -363,13 +363,17 @@ Result<void> RegistryClient::download_blob(const Descriptor& descriptor, const f
       options_.on_progress(what, done, descriptor.size);
     };
   }
+  // Before another attempt: forget every byte of the last one.
+  std::optional<Error> rewind_failure;
   auto rewind = [&] {
     static_cast<void>(hasher.finish());
     received = 0;
-    static_cast<void>(::ftruncate(file.fd(), 0));
-    static_cast<void>(::lseek(file.fd(), 0, SEEK_SET));
+    if (::ftruncate(file.fd(), 0) != 0 || ::lseek(file.fd(), 0, SEEK_SET) != 0) {
+      rewind_failure = system_error("truncating " + destination.string() + " for another attempt", errno);
+    }
   };
   HttpResponse response = CAIRN_TRY(send(std::move(request), rewind));
+  if (rewind_failure) return std::move(*rewind_failure);
   if (response.status == 404) {
     return make_error(ErrorCode::not_found, "blob {} ({}) is not in {}", what, descriptor.digest.to_string(),
                       reference_.repository);
