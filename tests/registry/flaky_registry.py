@@ -10,7 +10,7 @@
     start again, keeping nothing of the first try);
   - it has the referrers API, and a transparency log: POST /log/entries appends the body as a leaf
     (RFC 6962, written from the RFC like rfc6962_check.py, whose functions it uses) and answers
-    with an Ed25519-signed C2SP checkpoint and the inclusion proof; GET /log/vkey.
+    with an Ed25519-signed C2SP checkpoint and the inclusion proof; GET /log/vkey. POST /tamper/<digest> alters a stored blob.
 It prints its port on stdout, then serves until killed.
 Usage: flaky_registry.py TOKEN"""
 import base64, hashlib, http.server, json, os, re, sys, threading, uuid
@@ -89,6 +89,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path_part, query = url[0], (url[1] if len(url) > 1 else "")
         if path_part == "/stats":
             return self.answer(200, json.dumps(counters).encode())
+        m = re.fullmatch(r"/tamper/(sha256:[0-9a-f]{64})", path_part)
+        if m and method == "POST":  # the test alters a stored blob behind the client's back
+            with lock:
+                data = bytearray(blobs[m.group(1)])
+                data[len(data) // 2] ^= 1
+                blobs[m.group(1)] = bytes(data)
+            return self.answer(200)
         if path_part == "/log/vkey" and method == "GET":
             return self.answer(200, (VKEY + "\n").encode())
         if path_part == "/log/entries" and method == "POST":
