@@ -4,6 +4,8 @@
 #include "cairn/core/file.h"
 #include "cairn/core/unique_handle.h"
 
+#include "sqlite.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -36,36 +38,12 @@ Hash subtree_root(std::vector<Hash> hashes) {
   return hashes.front();
 }
 
-Error sqlite_error(sqlite3* db, std::string_view what) {
-  return make_error(ErrorCode::io, "the log index: {}: {}", what, db != nullptr ? sqlite3_errmsg(db) : "out of memory");
-}
-
-Result<void> execute(sqlite3* db, const char* sql) {
-  char* message = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string text = message != nullptr ? message : "failed";
-    sqlite3_free(message);
-    return make_error(ErrorCode::io, "the log index: {}: {}", sql, text);
-  }
-  return {};
-}
-
-using Statement = UniqueHandle<sqlite3_stmt, sqlite3_finalize>;
-
-Result<Statement> prepare(sqlite3* db, const char* sql) {
-  sqlite3_stmt* statement = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) return sqlite_error(db, sql);
-  return Statement(statement);
-}
-
 }  // namespace
 
 TransparencyLog::TransparencyLog(fs::path directory, std::string origin, signing::Ed25519PrivateKey key)
     : directory_(std::move(directory)), origin_(std::move(origin)), key_(std::move(key)) {}
 
-TransparencyLog::~TransparencyLog() {
-  if (index_ != nullptr) sqlite3_close(index_);
-}
+TransparencyLog::~TransparencyLog() = default;
 
 Result<std::unique_ptr<TransparencyLog>> TransparencyLog::open(const fs::path& directory, std::string origin,
                                                                signing::Ed25519PrivateKey key) {
@@ -82,14 +60,10 @@ Result<void> TransparencyLog::load() {
   std::error_code error;
   fs::create_directories(directory_ / "tile", error);
   if (error) return make_error(ErrorCode::io, "create {}: {}", (directory_ / "tile").string(), error.message());
-  if (index_ == nullptr) {
-    if (sqlite3_open((directory_ / "index.sqlite").c_str(), &index_) != SQLITE_OK) {
-      return sqlite_error(index_, "open");
-    }
-    CAIRN_TRY(execute(index_, "PRAGMA journal_mode=WAL"));
-    CAIRN_TRY(execute(index_, "PRAGMA synchronous=FULL"));
-    CAIRN_TRY(
-        execute(index_, "CREATE TABLE IF NOT EXISTS leaves (hash BLOB PRIMARY KEY, leaf_index INTEGER NOT NULL)"));
+  if (!index_) {
+    sql::Database db = CAIRN_TRY(sql::Database::open(directory_ / "index.sqlite", "the log index"));
+    CAIRN_TRY(db.execute("CREATE TABLE IF NOT EXISTS leaves (hash BLOB PRIMARY KEY, leaf_index INTEGER NOT NULL)"));
+    index_ = std::make_unique<sql::Database>(std::move(db));
   }
 
   NoteVerifier verifier = CAIRN_TRY(parse_verifier_key(verifier_key()));
@@ -151,10 +125,9 @@ Result<void> TransparencyLog::load() {
     }
   }
   // Rows of a batch whose checkpoint was never written (a crash) are not part of the log.
-  Statement forget = CAIRN_TRY(prepare(index_, "DELETE FROM leaves WHERE leaf_index >= ?"));
-  sqlite3_bind_int64(forget.get(), 1, static_cast<sqlite3_int64>(size_));
-  if (sqlite3_step(forget.get()) != SQLITE_DONE) return sqlite_error(index_, "drop uncommitted rows");
-  return {};
+  sql::Statement forget = CAIRN_TRY(index_->prepare("DELETE FROM leaves WHERE leaf_index >= ?"));
+  sql::bind(forget, 1, static_cast<std::int64_t>(size_));
+  return index_->run(forget, "drop uncommitted rows");
 }
 
 Result<void> TransparencyLog::write_tile(const Tile& tile, std::string_view data,
@@ -227,20 +200,15 @@ Result<AppendResult> TransparencyLog::append(std::span<const std::string> entrie
     }
 
     // The index, then the checkpoint: only that makes the batch part of the log.
-    CAIRN_TRY(execute(index_, "BEGIN IMMEDIATE"));
-    Statement insert = CAIRN_TRY(prepare(index_, "INSERT OR IGNORE INTO leaves (hash, leaf_index) VALUES (?, ?)"));
+    sql::Transaction transaction = CAIRN_TRY(sql::Transaction::begin(*index_));
+    sql::Statement insert = CAIRN_TRY(index_->prepare("INSERT OR IGNORE INTO leaves (hash, leaf_index) VALUES (?, ?)"));
     for (std::size_t i = 0; i < entries.size(); ++i) {
-      Hash leaf = leaf_hash(entries[i]);
-      sqlite3_bind_blob(insert.get(), 1, leaf.data(), static_cast<int>(leaf.size()), SQLITE_TRANSIENT);
-      sqlite3_bind_int64(insert.get(), 2, static_cast<sqlite3_int64>(result.first_index + i));
-      if (sqlite3_step(insert.get()) != SQLITE_DONE) {
-        Error failure = sqlite_error(index_, "insert");
-        (void)execute(index_, "ROLLBACK");
-        return failure;
-      }
+      sql::bind_blob(insert, 1, bytes_of(leaf_hash(entries[i])));
+      sql::bind(insert, 2, static_cast<std::int64_t>(result.first_index + i));
+      CAIRN_TRY(index_->run(insert, "insert a leaf"));
       sqlite3_reset(insert.get());
     }
-    CAIRN_TRY(execute(index_, "COMMIT"));
+    CAIRN_TRY(transaction.commit());
 
     size_ = entry_count;
     Hash root = CAIRN_TRY(tree_root(*this, size_));
@@ -261,11 +229,10 @@ Result<AppendResult> TransparencyLog::append(std::span<const std::string> entrie
 }
 
 Result<std::optional<std::uint64_t>> TransparencyLog::find(const Hash& leaf) const {
-  Statement query = CAIRN_TRY(prepare(index_, "SELECT leaf_index FROM leaves WHERE hash = ?"));
-  sqlite3_bind_blob(query.get(), 1, leaf.data(), static_cast<int>(leaf.size()), SQLITE_TRANSIENT);
-  int step = sqlite3_step(query.get());
-  if (step == SQLITE_DONE) return std::optional<std::uint64_t>();
-  if (step != SQLITE_ROW) return sqlite_error(index_, "find a leaf");
+  sql::Statement query = CAIRN_TRY(index_->prepare("SELECT leaf_index FROM leaves WHERE hash = ?"));
+  sql::bind_blob(query, 1, bytes_of(leaf));
+  bool found = CAIRN_TRY(index_->step(query, "find a leaf"));
+  if (!found) return std::optional<std::uint64_t>();
   auto index = static_cast<std::uint64_t>(sqlite3_column_int64(query.get(), 0));
   if (index >= size_) return std::optional<std::uint64_t>();
   return std::optional<std::uint64_t>(index);

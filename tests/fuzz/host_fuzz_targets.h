@@ -33,6 +33,8 @@ int fuzz_image(const std::uint8_t* data, std::size_t size);
 int fuzz_archive(const std::uint8_t* data, std::size_t size);
 // registry/: tile paths, checkpoints, signed notes, entry bundles and verifier keys.
 int fuzz_log(const std::uint8_t* data, std::size_t size);
+// registry/: the server's request readers (paths, Range, Content-Range, log entries, manifests).
+int fuzz_registry_requests(const std::uint8_t* data, std::size_t size);
 
 inline constexpr Target host_targets[] = {
     {"canonical_json", fuzz_canonical_json},
@@ -46,6 +48,7 @@ inline constexpr Target host_targets[] = {
     {"image", fuzz_image},
     {"archive", fuzz_archive},
     {"log", fuzz_log},
+    {"registry_requests", fuzz_registry_requests},
 };
 
 }  // namespace cairn::fuzz

@@ -22,6 +22,7 @@ run writes different bytes: rerun it only when the seeds must change.
 """
 import base64
 import glob
+import hashlib
 import io
 import json
 import os
@@ -35,7 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
 CORPUS = os.path.join(HERE, "corpus")
 TARGETS = ["canonical_json", "metadata", "library_json", "unikernel_json", "lock", "glob", "semver", "dsse",
-           "image", "archive", "log"]
+           "image", "archive", "log", "registry_requests"]
 
 # The seed of the one Ed25519 key the dsse target pins (dsse_fuzz_target.cc): 32 bytes.
 PINNED_KEY_SEED = b"cairn-fuzz-dsse-pinned-key-seed!"
@@ -231,6 +232,35 @@ def write_glob_seeds():
     write("glob", "seed-nested-stars", "include/**/protocols/**/*.h\ninclude/cairn/protocols/udp/udp.h")
     write("glob", "refused-other-folder", "src/*.cc\ninclude/x.cc")
     write("glob", "refused-star-stops-at-slash", "*.h\ninclude/a.h")
+
+
+def write_registry_request_seeds():
+    """Request parts as OCI clients send them (the paths and headers distribution_test.py sends)."""
+    blob = "sha256:" + hashlib.sha256(b"hello, registry\n").hexdigest()
+    write("registry_requests", "seed-path-blob", f"/v2/team/app/blobs/{blob}")
+    write("registry_requests", "seed-path-upload", "/v2/team/app/blobs/uploads/" + "0123456789abcdef" * 2)
+    write("registry_requests", "seed-path-manifest", "/v2/team/app/manifests/v1.0")
+    write("registry_requests", "seed-path-tags", "/v2/a.b/c__d/tags/list")
+    write("registry_requests", "seed-path-referrers", f"/v2/team/app/referrers/{blob}")
+    write("registry_requests", "seed-path-log", "/log/tile/0/x001/234.p/5")
+    write("registry_requests", "seed-range", "bytes=7-14")
+    write("registry_requests", "seed-range-suffix", "bytes=-4")
+    write("registry_requests", "seed-content-range", "1048576-2097151")
+    write("registry_requests", "seed-log-entry", canonical(
+        {"envelope": blob, "manifest": blob, "repository": "team/app", "signers": ["k1", "k2"], "tag": "v1"}))
+    config = {"mediaType": "application/vnd.oci.empty.v1+json", "digest": blob, "size": 2}
+    write("registry_requests", "seed-manifest", canonical(
+        {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+         "artifactType": "application/vnd.cairn.unikernel.v1", "config": config,
+         "layers": [{"mediaType": "application/vnd.cairn.unikernel.image.v1", "digest": blob, "size": 16,
+                     "annotations": {"org.opencontainers.image.title": "app.spt"}}],
+         "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": blob, "size": 400},
+         "annotations": {"org.opencontainers.image.created": "2026-01-01T00:00:00Z"}}))
+    write("registry_requests", "seed-index", canonical(
+        {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+         "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": blob, "size": 9}]}))
+    write("registry_requests", "refused-path-traversal", "/v3/../etc/passwd")
+    write("registry_requests", "refused-range-multi", "bytes 0-1,5-6 of nothing")
 
 
 def write_semver_seeds():
@@ -461,6 +491,7 @@ def main(arguments):
         write_canonical_json_seeds(dev, tools)
         write_glob_seeds()
         write_semver_seeds()
+        write_registry_request_seeds()
         write_dsse_seeds(tools)
         write_image_seeds(tools)
         write_archive_seeds(tools)

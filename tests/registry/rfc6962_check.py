@@ -36,6 +36,50 @@ def subproof(m, d, b):
     if m <= k: return subproof(m, d[:k], b) + [mth(d[k:])]
     return subproof(m - k, d[k:], False) + [mth(d[:k])]
 
+def root_from_inclusion_proof(index, size, leaf_hash, proof):
+    """RFC 9162 section 2.1.3.2: the root an inclusion proof leads to (None when it cannot)."""
+    if index >= size: return None
+    fn, sn, r = index, size - 1, leaf_hash
+    for p in proof:
+        if sn == 0: return None
+        if fn % 2 == 1 or fn == sn:
+            r = node(p, r)
+            while fn % 2 == 0 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node(r, p)
+        fn >>= 1
+        sn >>= 1
+    return r if sn == 0 else None
+
+leaf_hash = leaf
+
+def verify_note(note, vkey):
+    """Checks a C2SP signed note's signature by the C2SP verifier key `vkey` with openssl; returns
+    its text."""
+    text, signatures = note[: note.rindex("\n\n") + 1], note[note.rindex("\n\n") + 2 :]
+    name, key_id_hex, typed_b64 = vkey.split("+", 2)
+    typed = base64.b64decode(typed_b64)
+    if typed[0] != 1 or len(typed) != 33: fail("verifier key type")
+    if hashlib.sha256(name.encode() + b"\n" + typed).digest()[:4].hex() != key_id_hex: fail("verifier key id")
+    line = signatures.splitlines()[0]
+    if not line.startswith("\u2014 " + name + " "): fail("signature line: " + line)
+    blob = base64.b64decode(line.split(" ")[-1])
+    if blob[:4].hex() != key_id_hex: fail("signature key id")
+    # The Ed25519 SubjectPublicKeyInfo (RFC 8410) around the raw key, for openssl.
+    der = bytes.fromhex("302a300506032b6570032100") + typed[1:]
+    pem = "-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(der).decode() + "\n-----END PUBLIC KEY-----\n"
+    with tempfile.TemporaryDirectory() as work:
+        for file, data in (("text", text.encode()), ("sig", blob[4:]), ("key.pem", pem.encode())):
+            with open(os.path.join(work, file), "wb") as f:
+                f.write(data)
+        verified = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", os.path.join(work, "key.pem"),
+                                   "-rawin", "-in", os.path.join(work, "text"), "-sigfile", os.path.join(work, "sig")],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if verified.returncode != 0: fail("openssl does not verify the checkpoint: " + verified.stdout.decode())
+    return text
+
 def fail(what):
     print("FAIL: " + what)
     sys.exit(1)
@@ -103,26 +147,8 @@ def main():
         expected = [] if p["old"] == p["new"] else subproof(p["old"], d[:p["new"]], True)
         if [h.hex() for h in expected] != p["proof"]: fail(f"consistency {p['old']} -> {p['new']}")
     # The checkpoint: origin, size, base64 root; one signature line by the verifier key's name.
-    note = out["note"]
-    text, signatures = note[: note.rindex("\n\n") + 1], note[note.rindex("\n\n") + 2 :]
-    origin, size, root_b64 = text.split("\n")[:3]
+    origin, size, root_b64 = verify_note(out["note"], out["vkey"]).split("\n")[:3]
     if int(size) != out["leaves"] or base64.b64decode(root_b64) != mth(d): fail("checkpoint body")
-    name, key_id_hex, typed_b64 = out["vkey"].split("+", 2)
-    typed = base64.b64decode(typed_b64)
-    if typed[0] != 1: fail("verifier key type")
-    if hashlib.sha256(name.encode() + b"\n" + typed).digest()[:4].hex() != key_id_hex: fail("verifier key id")
-    line = signatures.splitlines()[0]
-    if not line.startswith("\u2014 " + name + " "): fail("signature line: " + line)
-    blob = base64.b64decode(line.split(" ")[-1])
-    if blob[:4].hex() != key_id_hex: fail("signature key id")
-    with tempfile.TemporaryDirectory() as work:
-        for file, data in (("text", text.encode()), ("sig", blob[4:]), ("key.pem", out["public_key_pem"].encode())):
-            with open(os.path.join(work, file), "wb") as f:
-                f.write(data)
-        verified = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", os.path.join(work, "key.pem"),
-                                   "-rawin", "-in", os.path.join(work, "text"), "-sigfile", os.path.join(work, "sig")],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        if verified.returncode != 0: fail("openssl does not verify the checkpoint: " + verified.stdout.decode())
     print(f"ok: {len(out['roots'])} roots, {len(out['inclusion'])} inclusion and {len(out['consistency'])} "
           "consistency proofs, and the signed checkpoint agree with an independent RFC 6962 / C2SP implementation")
 

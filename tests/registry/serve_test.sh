@@ -33,13 +33,15 @@ done
 url=http://$address
 ok "listening on $url"
 
-[ "$(curl -fsS "$url/v2/")" = "{}" ] || fail "/v2/"
-curl -fsS -D "$work/headers" -o /dev/null "$url/v2/"
+# Without a token /v2/ is the auth probe: 401 with a Basic challenge.
+[ "$(curl -sS -o /dev/null -w '%{http_code}' "$url/v2/")" = 401 ] || fail "/v2/ without a token"
+curl -sS -D "$work/headers" -o /dev/null "$url/v2/"
+grep -qi '^WWW-Authenticate: Basic' "$work/headers" || fail "no Basic challenge"
 grep -qi "^Docker-Distribution-API-Version: registry/2.0" "$work/headers" || fail "no API version header"
 curl -fsS "$url/log/checkpoint" >"$work/checkpoint"
 cmp -s "$work/checkpoint" "$work/root/log/checkpoint" || fail "the checkpoint served is not the log's"
 [ "$(curl -fsS "$url/log/vkey")" = "$(cat "$work/vkey")" ] || fail "the verifier key"
-ok "/v2/, /log/checkpoint and /log/vkey"
+ok "/v2/ (401 with a challenge), /log/checkpoint and /log/vkey"
 
 for tile in tile/0/000 tile/0/003.p/232 tile/1/000.p/3 tile/entries/001 tile/entries/003.p/232; do
   curl -fsS -D "$work/headers" "$url/log/$tile" >"$work/tile"

@@ -18,8 +18,6 @@
 #include "cairn/registry/tiles.h"
 #include "cairn/signing/ed25519.h"
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -31,6 +29,10 @@
 #include <vector>
 
 namespace cairn::registry {
+
+namespace sql {
+class Database;
+}
 
 struct AppendResult {
   std::uint64_t first_index = 0;  // of the batch's first entry
@@ -79,7 +81,7 @@ class TransparencyLog final : public NodeSource {
   std::string checkpoint_;
   std::vector<std::vector<Hash>> partial_;  // per tile level: the hashes of its rightmost, partial tile
   std::vector<std::string> partial_entries_;
-  sqlite3* index_ = nullptr;
+  std::unique_ptr<sql::Database> index_;
 
   // Full hash tiles never change: the most recently used ones are kept (at most
   // max_cached_tiles, 16 KiB each with the subtrees inside them), so that proofs read the disk and
