@@ -17,7 +17,7 @@
 #   flaky_registry   flaky_registry.py: drops connections in the middle of uploads and downloads,
 #                    forgets a session, answers 503 once, wants Basic credentials, has the
 #                    referrers API and a log; its fault counters are checked afterwards
-# Cairn's own registry joins as start_cairn_registry once it serves the OCI API.
+#   cairn_registry   `cairn registry serve` with a fresh log key and a push token for "cairn"
 # Finally a build in another folder with a cold cache publishes to the same manifest digest.
 # Usage: publish_test.sh CAIRN SOURCE_DIR
 set -euo pipefail
@@ -90,6 +90,30 @@ start_flaky_registry() {
   wait_for "$registry_url/stats" || fail "flaky_registry.py did not start: $(cat "$work/flaky.log")"
 }
 tamper_flaky_registry() { curl -fsS -X POST "$registry_url/tamper/$1" >/dev/null; }
+
+start_cairn_registry() {
+  local dir=$work/cairn-registry address=
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  "$cairn" key generate --ed25519 "$dir/log.key" >/dev/null
+  "$cairn" registry serve --root "$dir/root" --listen 127.0.0.1:0 --origin publish-test.example/log \
+    --log-key "$dir/log.key" >"$dir/serve.out" 2>&1 &
+  registry_pid=$!
+  for _ in $(seq 100); do
+    address=$(sed -n 's|^.*listening on http://\([^ ]*\).*$|\1|p' "$dir/serve.out")
+    [ -n "$address" ] && break
+    sleep 0.1
+  done
+  [ -n "$address" ] || fail "cairn registry serve did not start: $(cat "$dir/serve.out")"
+  registry_url=http://$address registry_log=yes registry_skopeo=yes
+  registry_token=$("$cairn" registry token add --root "$dir/root" --push cairn 2>"$dir/token.err") ||
+    fail "cairn registry token add: $(cat "$dir/token.err")"
+}
+tamper_cairn_registry() {  # DIGEST: change a byte of the blob in the registry's storage
+  local data=$work/cairn-registry/root/blobs/sha256/${1#sha256:}
+  [ -f "$data" ] || fail "cairn_registry: no blob file at $data"
+  printf 'X' | dd of="$data" bs=1 seek=200 conv=notrunc status=none
+}
 
 # --- A build of examples/udp-echo, and a key ---
 cd "$work"
@@ -197,6 +221,8 @@ check_registry() {  # NAME: the registry started by start_NAME
   ok "$name: pulled by tag and by digest: identical image, provenance and sources; the envelope verifies"
 
   if [ "$registry_skopeo" = yes ] && command -v skopeo >/dev/null; then
+    local creds=()
+    if [ -n "$registry_token" ]; then creds=(--dest-creds "cairn:$registry_token"); fi
     skopeo inspect --raw --tls-verify=false "docker://$host/cairn/udp-echo:v1" >raw 2>err ||
       fail "$name: skopeo inspect --raw: $(cat err)"
     [ "sha256:$(sha256sum <raw | cut -d' ' -f1)" = "$manifest" ] || fail "$name: skopeo saw other manifest bytes"
@@ -212,12 +238,12 @@ check_registry() {  # NAME: the registry started by start_NAME
     fi
     # The OCI layout `cairn publish --oci-layout` wrote, copied by skopeo into another repository,
     # pulls back as the same artifact with its signature (the .att tag travels with it).
-    skopeo copy --dest-tls-verify=false "oci:layout-$name:v1" "docker://$host/copied/udp-echo:v1" \
+    skopeo copy --dest-tls-verify=false "${creds[@]}" "oci:layout-$name:v1" "docker://$host/cairn/copied:v1" \
       >copy.out 2>copy.err || fail "$name: skopeo copy from cairn's oci layout: $(cat copy.err)"
-    skopeo copy --dest-tls-verify=false "oci:layout-$name:sha256-${manifest#sha256:}.att" \
-      "docker://$host/copied/udp-echo:sha256-${manifest#sha256:}.att" >copy.out 2>copy.err ||
+    skopeo copy --dest-tls-verify=false "${creds[@]}" "oci:layout-$name:sha256-${manifest#sha256:}.att" \
+      "docker://$host/cairn/copied:sha256-${manifest#sha256:}.att" >copy.out 2>copy.err ||
       fail "$name: skopeo copy of the signature from cairn's oci layout: $(cat copy.err)"
-    "$cairn" --json pull "$registry_url/copied/udp-echo:v1" copied-$name >out 2>err ||
+    "$cairn" --json pull "$registry_url/cairn/copied:v1" copied-$name >out 2>err ||
       fail "$name: pull of what skopeo copied: $(cat err)"
     [ "$(field manifest <out)" = "$manifest" ] || fail "$name: skopeo's copy has digest $(field manifest <out)"
     [ "$(field signature <out)" = True ] || fail "$name: skopeo's copy lost the signature"
@@ -253,6 +279,10 @@ PY
 
 start_docker_registry
 check_registry docker_registry
+stop_registry
+
+start_cairn_registry
+check_registry cairn_registry
 stop_registry
 
 if python3 -c 'import cryptography' 2>/dev/null; then
