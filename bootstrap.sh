@@ -22,7 +22,7 @@ packages=(
   libseccomp-dev bats iproute2 iputils-ping iputils-arping
   bubblewrap faketime reprotest disorderfs diffoscope-minimal
   dnsmasq-base socat python3
-  docker-registry skopeo
+  docker-registry skopeo python3-cryptography
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

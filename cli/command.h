@@ -61,5 +61,6 @@ void add_manifest_commands(CLI::App& app, Invocation& invocation);
 void add_lock_commands(CLI::App& app, Invocation& invocation);
 void add_build_commands(CLI::App& app, Invocation& invocation);
 void add_registry_commands(CLI::App& app, Invocation& invocation);
+void add_publish_commands(CLI::App& app, Invocation& invocation);
 
 }  // namespace cairn::cli

@@ -25,6 +25,7 @@ int run_cairn(int argc, char** argv) {
   add_lock_commands(app, invocation);
   add_build_commands(app, invocation);
   add_registry_commands(app, invocation);
+  add_publish_commands(app, invocation);
 
   try {
     app.parse(argc, argv);

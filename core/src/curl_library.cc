@@ -37,6 +37,8 @@ Result<const CurlLibrary*> load() {
   CAIRN_TRY(look_up(handle, "curl_easy_getinfo", library.easy_getinfo));
   CAIRN_TRY(look_up(handle, "curl_easy_cleanup", library.easy_cleanup));
   CAIRN_TRY(look_up(handle, "curl_easy_strerror", library.easy_strerror));
+  CAIRN_TRY(look_up(handle, "curl_slist_append", library.slist_append));
+  CAIRN_TRY(look_up(handle, "curl_slist_free_all", library.slist_free_all));
   if (CURLcode code = library.global_init(CURL_GLOBAL_DEFAULT); code != CURLE_OK) {
     return make_error(ErrorCode::internal, "curl_global_init failed: {}", library.easy_strerror(code));
   }
