@@ -22,7 +22,7 @@ packages=(
   libseccomp-dev bats iproute2 iputils-ping iputils-arping
   bubblewrap faketime reprotest disorderfs diffoscope-minimal
   dnsmasq-base socat python3
-  docker-registry skopeo python3-cryptography
+  docker-registry skopeo python3-cryptography nginx-light wrk
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -144,6 +144,45 @@ run_demo() {
   fi
   sha256sum "$work/hello/_build/hello/hello.spt" "$other/hello/_build/hello/hello.spt"
   cmp "$work/hello/_build/hello/hello.spt" "$other/hello/_build/hello/hello.spt" && echo "identical: bit for bit"
+
+  log "publish it to Cairn's embedded registry: packed as an OCI artifact, signed, in the transparency log"
+  "$cairn" key generate --ed25519 "$work/log.key" >/dev/null
+  "$cairn" registry serve --root "$work/registry" --listen 127.0.0.1:0 --origin demo.cairn.dev/log \
+    --log-key "$work/log.key" >"$work/registry.out" 2>&1 &
+  registry_pid=$!
+  trap "kill $registry_pid 2>/dev/null || true; rm -rf '$work'" EXIT
+  local registry=
+  for _ in $(seq 100); do
+    registry=$(sed -n 's|^cairn registry: listening on \(http://.*\)$|\1|p' "$work/registry.out")
+    [ -n "$registry" ] && break
+    sleep 0.1
+  done
+  [ -n "$registry" ] || { cat "$work/registry.out" >&2; echo "demo: the registry did not start" >&2; exit 1; }
+  "$cairn" registry token add --root "$work/registry" --push demo >"$work/push.token"
+  "$cairn" publish "$work/hello/_build/hello" "$registry/demo/hello:1.0" --key "$work/robot.key" \
+    --token-file "$work/push.token"
+  python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); print("log.json: entry", l["index"], "of the log,",
+    len(l["inclusion_proof"]), "proof hashes, checkpoint", l["checkpoint"].split("\n")[1], "leaves")' \
+    "$work/hello/_build/hello/log.json"
+  log "the other user's build publishes to the very same manifest digest"
+  "$cairn" publish "$other/hello/_build/hello" "$registry/demo/hello:1.0-other" --key "$work/robot.key" \
+    --token-file "$work/push.token" --no-log
+  for tag in 1.0 1.0-other; do
+    curl -fsS -o /dev/null -D - -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+      "$registry/v2/demo/hello/manifests/$tag" | tr -d '\r' | sed -n "s/^Docker-Content-Digest: /$tag: /p"
+  done
+  log "pull it back: every blob checked against its digest"
+  "$cairn" pull "$registry/demo/hello:1.0" "$work/pulled"
+  cmp "$work/pulled/hello.spt" "$work/hello/_build/hello/hello.spt" && echo "pulled image: identical"
+  if command -v skopeo >/dev/null; then
+    log "skopeo (not Cairn) reads the artifact from Cairn's registry"
+    skopeo inspect --raw --tls-verify=false "docker://${registry#http://}/demo/hello:1.0" |
+      python3 -c 'import json,sys; m=json.load(sys.stdin); print(m["artifactType"], "with",
+        len(m["layers"]), "layers:", ", ".join(l.get("annotations", {}).get("org.opencontainers.image.title", "?")
+        for l in m["layers"]))'
+  fi
+  kill "$registry_pid"
+  wait "$registry_pid" 2>/dev/null || true
 
   log "boot it with cairn run (memory from the image's own note)"
   "$cairn" run "$work/hello/_build/hello/hello.spt" -- from the demo
