@@ -87,7 +87,8 @@ Result<void> run_publish(const Invocation& invocation, const PublishCommandOptio
                               {"envelope", report->envelope.to_string()},
                               {"referrers_api", report->referrers_api},
                               {"blobs_pushed", report->blobs_pushed},
-                              {"blobs_present", report->blobs_present}};
+                              {"blobs_present", report->blobs_present},
+                              {"manifests_pushed", report->manifests_pushed}};
     if (report->log_index) {
       summary["log_index"] = *report->log_index;
       summary["log"] = report->log_file.string();

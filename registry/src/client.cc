@@ -305,6 +305,22 @@ Result<void> RegistryClient::push_manifest(std::string_view tag_or_digest, std::
   return {};
 }
 
+Result<std::optional<Digest>> RegistryClient::head_manifest(std::string_view tag_or_digest) {
+  HttpRequest request;
+  request.method = "HEAD";
+  request.url = api("manifests/" + std::string(tag_or_digest));
+  request.headers = {fmt::format("Accept: {}, {}", oci_manifest_media_type, oci_index_media_type)};
+  HttpResponse response = CAIRN_TRY(send(std::move(request)));
+  if (response.status == 404) return std::optional<Digest>();
+  std::optional<std::string> reported = response.header("docker-content-digest");
+  if (response.status != 200 || !reported) {
+    return make_error(ErrorCode::io, "HEAD manifest {}:{}: HTTP {}{}", reference_.repository, tag_or_digest,
+                      response.status, reported ? "" : " without Docker-Content-Digest");
+  }
+  Digest digest = CAIRN_TRY(parse_digest(*reported));
+  return std::optional<Digest>(digest);
+}
+
 Result<std::optional<FetchedManifest>> RegistryClient::fetch_manifest(std::string_view tag_or_digest) {
   HttpRequest request;
   request.url = api("manifests/" + std::string(tag_or_digest));

@@ -198,7 +198,8 @@ check_registry() {  # NAME: the registry started by start_NAME
   again=$(field manifest <out)
   [ "$again" = "$manifest" ] || fail "$name: the second publish gave $again, not $manifest"
   [ "$(field blobs_pushed <out)" = 0 ] || fail "$name: the second publish pushed $(field blobs_pushed <out) blobs again"
-  ok "$name: publishing again gives the same digest and pushes no blob"
+  [ "$(field manifests_pushed <out)" = 0 ] || fail "$name: the second publish pushed $(field manifests_pushed <out) manifests again"
+  ok "$name: publishing again gives the same digest and pushes no blob and no manifest"
 
   # Pull by tag and by digest: the same bytes as the build.
   "$cairn" --json pull "$ref" pulled-$name >out 2>err || fail "$name: cairn pull: $(cat err)"

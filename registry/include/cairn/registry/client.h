@@ -61,6 +61,9 @@ class RegistryClient {
   Result<bool> push_blob(const Descriptor& descriptor, std::string_view bytes, const std::filesystem::path& file = {});
   // PUT of a manifest under `tag_or_digest`; checks the digest the server reports, if any.
   Result<void> push_manifest(std::string_view tag_or_digest, std::string_view media_type, std::string_view bytes);
+  // HEAD of a manifest by tag or digest: the digest the registry names it by (Docker-Content-Digest),
+  // or nullopt when it has none by that name.
+  Result<std::optional<Digest>> head_manifest(std::string_view tag_or_digest);
   // GET of a manifest by tag or digest (Accept: OCI manifest and index); nullopt on 404. A digest
   // reference is checked against the bytes.
   Result<std::optional<FetchedManifest>> fetch_manifest(std::string_view tag_or_digest);
