@@ -269,7 +269,11 @@ Result<HttpResponse> http_request(const HttpRequest& request) {
                       request.limits.total_timeout.count());
   }
   if (code != CURLE_OK) {
-    return make_error(ErrorCode::io, "{} {}: {}", request.method, request.url,
+    // A certificate that does not verify is a refusal, not a network failure: trying again would
+    // not change it.
+    bool untrusted = code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CERTPROBLEM ||
+                     code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+    return make_error(untrusted ? ErrorCode::refused : ErrorCode::io, "{} {}: {}", request.method, request.url,
                       error_buffer[0] != '\0' ? error_buffer : library.easy_strerror(code));
   }
   library.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);

@@ -103,7 +103,8 @@ Result<HttpResponse> RegistryClient::send_once(HttpRequest& request) {
 }
 
 Result<HttpResponse> RegistryClient::send(HttpRequest request, const std::function<void()>& rewind) {
-  // An error of the sink (a digest that does not match, a full disk) is final; the network's is not.
+  // An error of the sink (a digest that does not match, a full disk) is final, and so are an
+  // untrusted certificate and the limits; a failed connection is not.
   bool sink_failed = false;
   if (request.on_body) {
     auto sink = request.on_body;
@@ -125,7 +126,8 @@ Result<HttpResponse> RegistryClient::send(HttpRequest request, const std::functi
         response = send_once(request);
       }
     }
-    bool retry = response.ok() ? transient_status(response->status) : !sink_failed;
+    bool retry = response.ok() ? transient_status(response->status)
+                               : !sink_failed && response.error().code() == ErrorCode::io;
     if (!retry || attempt >= options_.max_attempts) return response;
     std::string why = response.ok() ? describe_answer(*response) : response.error().message();
     if (options_.on_notice) {
@@ -239,7 +241,8 @@ Result<bool> RegistryClient::push_blob(const Descriptor& descriptor, std::string
     }
     // A dropped connection, an overloaded server or a range it did not expect: ask the session
     // where it stands and go on from there, a bounded number of times.
-    bool resumable = !response.ok() || transient_status(response->status) || response->status == 416;
+    bool resumable = response.ok() ? transient_status(response->status) || response->status == 416
+                                   : response.error().code() == ErrorCode::io;
     std::string why = response.ok() ? describe_answer(*response) : response.error().message();
     if (!resumable || ++failures >= options_.max_attempts) {
       return make_error(ErrorCode::io, "uploading {} ({}) at offset {}: {}", what, descriptor.digest.to_string(),

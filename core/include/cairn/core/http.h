@@ -69,8 +69,9 @@ struct HttpResponse {
   std::optional<std::string> header(std::string_view name) const;
 };
 
-// Sends `request`; errors are io (the transfer failed: connection refused, reset, TLS) or
-// limit_exceeded (size or time limits), and whatever on_body returned.
+// Sends `request`; errors are io (the transfer failed: connection refused or reset), refused (the
+// server's certificate does not verify), limit_exceeded (size or time limits), and whatever
+// on_body returned.
 Result<HttpResponse> http_request(const HttpRequest& request);
 
 }  // namespace cairn
