@@ -239,6 +239,7 @@ Result<HttpResponse> http_request(const HttpRequest& request) {
   // curl's defaults, written out: an API's answers are trusted only from the certified host.
   library.easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 1L);
   library.easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!request.ca_file.empty()) library.easy_setopt(handle, CURLOPT_CAINFO, request.ca_file.c_str());
   if (request.method == "HEAD") {
     library.easy_setopt(handle, CURLOPT_NOBODY, 1L);
   } else if (sends_body(request)) {

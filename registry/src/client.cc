@@ -88,6 +88,7 @@ Result<HttpResponse> RegistryClient::send_once(HttpRequest& request) {
   request.url = absolute(request.url);
   request.connect_timeout = options_.connect_timeout;
   request.limits = options_.limits;
+  request.ca_file = options_.ca_file;
   std::vector<std::string> headers = request.headers;
   // Credentials go only to the registry itself, never to a host a Location names.
   if (!options_.token.empty() && request.url.starts_with(reference_.base_url() + "/")) {

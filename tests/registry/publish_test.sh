@@ -313,6 +313,16 @@ if command -v openssl >/dev/null; then
   [ ! -e tls-pulled ] || fail "the refused pull left tls-pulled behind"
   ! grep -q retrying err || fail "an untrusted certificate was tried again: $(cat err)"
   ok "https by default, verified: a self-signed registry is refused ($(head -c 150 err))"
+  # Trusted through --ca-file: publish with the log and pull over HTTPS.
+  tls_token=$("$cairn" registry token add --root tls-root --push cairn 2>/dev/null) || fail "token add (TLS)"
+  echo "$tls_token" >tls-token
+  "$cairn" --json publish "$build" "$address/cairn/udp-echo:v1" --key publisher.key --token-file tls-token \
+    --ca-file tls.crt >out 2>err || fail "publish over HTTPS with --ca-file: $(cat err)"
+  [ "$(field manifest <out)" = "$published_manifest" ] || fail "over HTTPS the manifest is $(field manifest <out)"
+  "$cairn" --json pull "$address/cairn/udp-echo:v1" tls-pulled --ca-file tls.crt >out 2>err ||
+    fail "pull over HTTPS with --ca-file: $(cat err)"
+  cmp "$build/udp-echo.spt" tls-pulled/udp-echo.spt || fail "the image pulled over HTTPS differs"
+  ok "with --ca-file: publish (log entry $(python3 -c 'import json; print(json.load(open("udp-echo/_build/udp-echo/log.json"))["index"])')) and pull over HTTPS"
   stop_registry
 fi
 

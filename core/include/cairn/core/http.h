@@ -56,6 +56,8 @@ struct HttpRequest {
   std::function<void(std::uint64_t, std::uint64_t)> on_progress;
   TransferLimits limits;
   std::chrono::seconds connect_timeout{30};
+  // Certificates of the authorities to trust instead of the system's (a PEM file); empty: the system's.
+  std::filesystem::path ca_file;
 };
 
 struct HttpResponse {

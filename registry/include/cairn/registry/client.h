@@ -30,6 +30,7 @@ Result<std::string> load_registry_token(const std::filesystem::path& token_file)
 
 struct ClientOptions {
   std::string token;  // empty: anonymous
+  std::filesystem::path ca_file;  // PEM certificates to trust instead of the system's (a private CA)
   unsigned max_attempts = 5;
   std::chrono::milliseconds first_backoff{250};  // doubled after every failed attempt
   std::uint64_t chunk_size = std::uint64_t{8} << 20;
