@@ -19,6 +19,7 @@ struct PublishCommandOptions {
   std::vector<std::string> keys;
   std::string passphrase_file;
   std::string token_file;
+  std::string ca_file;
   std::string oci_layout;
   std::uint64_t chunk_size = 0;
   bool no_log = false;
@@ -28,6 +29,7 @@ struct PullCommandOptions {
   std::string reference;
   std::string destination;
   std::string token_file;
+  std::string ca_file;
 };
 
 // A progress line per blob on a terminal, rewritten in place; nothing otherwise.
@@ -40,9 +42,10 @@ struct ProgressLine {
 };
 
 Result<registry::ClientOptions> client_options(const Invocation& invocation, const std::string& token_file,
-                                               ProgressLine& line) {
+                                               const std::string& ca_file, ProgressLine& line) {
   registry::ClientOptions options;
   options.token = CAIRN_TRY(registry::load_registry_token(token_file));
+  options.ca_file = ca_file;
   options.on_notice = [&line](std::string_view text) {
     line.finish();
     print_notice(std::string(text));
@@ -75,7 +78,7 @@ Result<void> run_publish(const Invocation& invocation, const PublishCommandOptio
     signers.push_back(std::move(signer));
   }
   ProgressLine line;
-  publish.client = CAIRN_TRY(client_options(invocation, options.token_file, line));
+  publish.client = CAIRN_TRY(client_options(invocation, options.token_file, options.ca_file, line));
   if (options.chunk_size != 0) publish.client.chunk_size = options.chunk_size;
   auto report = registry::publish(publish);
   line.finish();
@@ -87,7 +90,8 @@ Result<void> run_publish(const Invocation& invocation, const PublishCommandOptio
                               {"envelope", report->envelope.to_string()},
                               {"referrers_api", report->referrers_api},
                               {"blobs_pushed", report->blobs_pushed},
-                              {"blobs_present", report->blobs_present}};
+                              {"blobs_present", report->blobs_present},
+                              {"manifests_pushed", report->manifests_pushed}};
     if (report->log_index) {
       summary["log_index"] = *report->log_index;
       summary["log"] = report->log_file.string();
@@ -111,7 +115,7 @@ Result<void> run_pull(const Invocation& invocation, const PullCommandOptions& op
   pull.reference = CAIRN_TRY(registry::parse_reference(options.reference));
   pull.destination = options.destination;
   ProgressLine line;
-  pull.client = CAIRN_TRY(client_options(invocation, options.token_file, line));
+  pull.client = CAIRN_TRY(client_options(invocation, options.token_file, options.ca_file, line));
   auto report = registry::pull(pull);
   line.finish();
   if (!report.ok()) return std::move(report).error();
@@ -145,6 +149,9 @@ void add_publish_commands(CLI::App& app, Invocation& invocation) {
   add_passphrase_option(*publish, publish_options->passphrase_file);
   publish->add_option("--token-file", publish_options->token_file,
                       "The registry token: the first line of FILE (default: $CAIRN_REGISTRY_TOKEN)");
+  publish->add_option("--ca-file", publish_options->ca_file,
+                      "Trust the certificate authorities in this PEM file instead of the system's (a private registry)")
+      ->check(CLI::ExistingFile);
   publish->add_flag("--no-log", publish_options->no_log,
                     "Do not submit to the registry's transparency log (for registries that have none)");
   publish->add_option("--oci-layout", publish_options->oci_layout,
@@ -161,6 +168,9 @@ void add_publish_commands(CLI::App& app, Invocation& invocation) {
   pull->add_option("DIR", pull_options->destination, "The folder to create")->required();
   pull->add_option("--token-file", pull_options->token_file,
                    "The registry token: the first line of FILE (default: $CAIRN_REGISTRY_TOKEN)");
+  pull->add_option("--ca-file", pull_options->ca_file,
+                   "Trust the certificate authorities in this PEM file instead of the system's (a private registry)")
+      ->check(CLI::ExistingFile);
   on_run(pull, invocation, pull_options, run_pull);
 }
 

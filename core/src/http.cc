@@ -236,6 +236,10 @@ Result<HttpResponse> http_request(const HttpRequest& request) {
   library.easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(request.limits.low_speed_bytes_per_second));
   library.easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.limits.low_speed_window.count()));
   library.easy_setopt(handle, CURLOPT_USERAGENT, "cairn");
+  // curl's defaults, written out: an API's answers are trusted only from the certified host.
+  library.easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 1L);
+  library.easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!request.ca_file.empty()) library.easy_setopt(handle, CURLOPT_CAINFO, request.ca_file.c_str());
   if (request.method == "HEAD") {
     library.easy_setopt(handle, CURLOPT_NOBODY, 1L);
   } else if (sends_body(request)) {
@@ -266,7 +270,11 @@ Result<HttpResponse> http_request(const HttpRequest& request) {
                       request.limits.total_timeout.count());
   }
   if (code != CURLE_OK) {
-    return make_error(ErrorCode::io, "{} {}: {}", request.method, request.url,
+    // A certificate that does not verify is a refusal, not a network failure: trying again would
+    // not change it.
+    bool untrusted = code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CERTPROBLEM ||
+                     code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+    return make_error(untrusted ? ErrorCode::refused : ErrorCode::io, "{} {}: {}", request.method, request.url,
                       error_buffer[0] != '\0' ? error_buffer : library.easy_strerror(code));
   }
   library.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);

@@ -88,6 +88,7 @@ Result<HttpResponse> RegistryClient::send_once(HttpRequest& request) {
   request.url = absolute(request.url);
   request.connect_timeout = options_.connect_timeout;
   request.limits = options_.limits;
+  request.ca_file = options_.ca_file;
   std::vector<std::string> headers = request.headers;
   // Credentials go only to the registry itself, never to a host a Location names.
   if (!options_.token.empty() && request.url.starts_with(reference_.base_url() + "/")) {
@@ -103,7 +104,8 @@ Result<HttpResponse> RegistryClient::send_once(HttpRequest& request) {
 }
 
 Result<HttpResponse> RegistryClient::send(HttpRequest request, const std::function<void()>& rewind) {
-  // An error of the sink (a digest that does not match, a full disk) is final; the network's is not.
+  // An error of the sink (a digest that does not match, a full disk) is final, and so are an
+  // untrusted certificate and the limits; a failed connection is not.
   bool sink_failed = false;
   if (request.on_body) {
     auto sink = request.on_body;
@@ -125,7 +127,8 @@ Result<HttpResponse> RegistryClient::send(HttpRequest request, const std::functi
         response = send_once(request);
       }
     }
-    bool retry = response.ok() ? transient_status(response->status) : !sink_failed;
+    bool retry = response.ok() ? transient_status(response->status)
+                               : !sink_failed && response.error().code() == ErrorCode::io;
     if (!retry || attempt >= options_.max_attempts) return response;
     std::string why = response.ok() ? describe_answer(*response) : response.error().message();
     if (options_.on_notice) {
@@ -239,7 +242,8 @@ Result<bool> RegistryClient::push_blob(const Descriptor& descriptor, std::string
     }
     // A dropped connection, an overloaded server or a range it did not expect: ask the session
     // where it stands and go on from there, a bounded number of times.
-    bool resumable = !response.ok() || transient_status(response->status) || response->status == 416;
+    bool resumable = response.ok() ? transient_status(response->status) || response->status == 416
+                                   : response.error().code() == ErrorCode::io;
     std::string why = response.ok() ? describe_answer(*response) : response.error().message();
     if (!resumable || ++failures >= options_.max_attempts) {
       return make_error(ErrorCode::io, "uploading {} ({}) at offset {}: {}", what, descriptor.digest.to_string(),
@@ -303,6 +307,22 @@ Result<void> RegistryClient::push_manifest(std::string_view tag_or_digest, std::
     return make_error(ErrorCode::refused, "the registry stored manifest {} as {}", digest.to_string(), *reported);
   }
   return {};
+}
+
+Result<std::optional<Digest>> RegistryClient::head_manifest(std::string_view tag_or_digest) {
+  HttpRequest request;
+  request.method = "HEAD";
+  request.url = api("manifests/" + std::string(tag_or_digest));
+  request.headers = {fmt::format("Accept: {}, {}", oci_manifest_media_type, oci_index_media_type)};
+  HttpResponse response = CAIRN_TRY(send(std::move(request)));
+  if (response.status == 404) return std::optional<Digest>();
+  std::optional<std::string> reported = response.header("docker-content-digest");
+  if (response.status != 200 || !reported) {
+    return make_error(ErrorCode::io, "HEAD manifest {}:{}: HTTP {}{}", reference_.repository, tag_or_digest,
+                      response.status, reported ? "" : " without Docker-Content-Digest");
+  }
+  Digest digest = CAIRN_TRY(parse_digest(*reported));
+  return std::optional<Digest>(digest);
 }
 
 Result<std::optional<FetchedManifest>> RegistryClient::fetch_manifest(std::string_view tag_or_digest) {

@@ -145,13 +145,20 @@ Result<PublishReport> publish(const PublishOptions& options) {
     bool pushed = CAIRN_TRY(client.push_blob(blob->descriptor, blob->bytes, blob->file));
     ++(pushed ? report.blobs_pushed : report.blobs_present);
   }
-  CAIRN_TRY(client.push_manifest(*options.reference.tag, oci_manifest_media_type, artifact.manifest));
-  CAIRN_TRY(client.push_manifest(report.signature_manifest.to_string(), oci_manifest_media_type, signature));
+  // Each manifest is PUT unless the registry already has it under that name (a HEAD is cheaper
+  // than rewriting a tag, and leaves the registry as it was).
+  auto push_manifest_once = [&](const std::string& name, const std::string& bytes) -> Result<void> {
+    std::optional<Digest> present = CAIRN_TRY(client.head_manifest(name));
+    if (present && *present == Digest::sha256_of(bytes)) return {};
+    CAIRN_TRY(client.push_manifest(name, oci_manifest_media_type, bytes));
+    ++report.manifests_pushed;
+    return {};
+  };
+  CAIRN_TRY(push_manifest_once(*options.reference.tag, artifact.manifest));
+  CAIRN_TRY(push_manifest_once(report.signature_manifest.to_string(), signature));
   std::optional<std::string> referrers = CAIRN_TRY(client.fetch_referrers(artifact.manifest_digest));
   report.referrers_api = referrers.has_value();
-  if (!report.referrers_api) {
-    CAIRN_TRY(client.push_manifest(attachment_tag(artifact.manifest_digest), oci_manifest_media_type, signature));
-  }
+  if (!report.referrers_api) CAIRN_TRY(push_manifest_once(attachment_tag(artifact.manifest_digest), signature));
   report.reference = options.reference.with_digest(artifact.manifest_digest);
 
   if (!options.oci_layout.empty()) {

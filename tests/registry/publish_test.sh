@@ -10,7 +10,8 @@
 #   - skopeo reads what was pushed (`inspect --raw`, `copy ... oci:DIR` keeps the digest) and copies
 #     `cairn publish --oci-layout`'s output into the registry, which cairn pulls back signed;
 #   - a manifest whose layer title is '../escaped.spt', and a blob altered in the registry's
-#     storage, are refused by pull, and nothing is left behind.
+#     storage, are refused by pull, and nothing is left behind;
+#   - a reference without http:// is HTTPS, and a registry whose certificate no CA signed is refused.
 # The registries, each a start_<name> that sets registry_url, registry_log (yes|no),
 # registry_token ('' for none) and registry_skopeo (yes|no), and a tamper_<name> DIGEST:
 #   docker_registry  Debian's docker-registry (CNCF distribution 2.8), filesystem storage
@@ -198,7 +199,8 @@ check_registry() {  # NAME: the registry started by start_NAME
   again=$(field manifest <out)
   [ "$again" = "$manifest" ] || fail "$name: the second publish gave $again, not $manifest"
   [ "$(field blobs_pushed <out)" = 0 ] || fail "$name: the second publish pushed $(field blobs_pushed <out) blobs again"
-  ok "$name: publishing again gives the same digest and pushes no blob"
+  [ "$(field manifests_pushed <out)" = 0 ] || fail "$name: the second publish pushed $(field manifests_pushed <out) manifests again"
+  ok "$name: publishing again gives the same digest and pushes no blob and no manifest"
 
   # Pull by tag and by digest: the same bytes as the build.
   "$cairn" --json pull "$ref" pulled-$name >out 2>err || fail "$name: cairn pull: $(cat err)"
@@ -284,6 +286,45 @@ stop_registry
 start_cairn_registry
 check_registry cairn_registry
 stop_registry
+
+# HTTPS is the default, and verified: a registry with a certificate no CA signed is refused before
+# anything is sent (Cairn's registry over GnuTLS, a self-signed certificate for 127.0.0.1).
+if command -v openssl >/dev/null; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key -out tls.crt \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 2 2>/dev/null
+  "$cairn" key generate --ed25519 tls-log.key >/dev/null
+  "$cairn" registry serve --root tls-root --listen 127.0.0.1:0 --origin tls.example/log --log-key tls-log.key \
+    --tls-cert tls.crt --tls-key tls.key >tls-serve.out 2>&1 &
+  registry_pid=$!
+  address=
+  for _ in $(seq 100); do
+    address=$(sed -n 's|^.*listening on https://\([^ ]*\).*$|\1|p' tls-serve.out)
+    [ -n "$address" ] && break
+    sleep 0.1
+  done
+  [ -n "$address" ] || fail "cairn registry serve with TLS did not start: $(cat tls-serve.out)"
+  curl -fsS --cacert tls.crt -o /dev/null "https://$address/log/vkey" ||
+    fail "the TLS registry does not answer with its certificate"
+  if "$cairn" pull "$address/cairn/udp-echo:v1" tls-pulled >out 2>err; then fail "pull accepted an unverified certificate"; fi
+  grep -qi "certificate" err || fail "the TLS refusal does not say why: $(cat err)"
+  if "$cairn" publish "$build" "https://$address/cairn/udp-echo:v1" --key publisher.key >out 2>err; then
+    fail "publish accepted an unverified certificate"
+  fi
+  [ ! -e tls-pulled ] || fail "the refused pull left tls-pulled behind"
+  ! grep -q retrying err || fail "an untrusted certificate was tried again: $(cat err)"
+  ok "https by default, verified: a self-signed registry is refused ($(head -c 150 err))"
+  # Trusted through --ca-file: publish with the log and pull over HTTPS.
+  tls_token=$("$cairn" registry token add --root tls-root --push cairn 2>/dev/null) || fail "token add (TLS)"
+  echo "$tls_token" >tls-token
+  "$cairn" --json publish "$build" "$address/cairn/udp-echo:v1" --key publisher.key --token-file tls-token \
+    --ca-file tls.crt >out 2>err || fail "publish over HTTPS with --ca-file: $(cat err)"
+  [ "$(field manifest <out)" = "$published_manifest" ] || fail "over HTTPS the manifest is $(field manifest <out)"
+  "$cairn" --json pull "$address/cairn/udp-echo:v1" tls-pulled --ca-file tls.crt >out 2>err ||
+    fail "pull over HTTPS with --ca-file: $(cat err)"
+  cmp "$build/udp-echo.spt" tls-pulled/udp-echo.spt || fail "the image pulled over HTTPS differs"
+  ok "with --ca-file: publish (log entry $(python3 -c 'import json; print(json.load(open("udp-echo/_build/udp-echo/log.json"))["index"])')) and pull over HTTPS"
+  stop_registry
+fi
 
 if python3 -c 'import cryptography' 2>/dev/null; then
   start_flaky_registry

@@ -56,6 +56,8 @@ struct HttpRequest {
   std::function<void(std::uint64_t, std::uint64_t)> on_progress;
   TransferLimits limits;
   std::chrono::seconds connect_timeout{30};
+  // Certificates of the authorities to trust instead of the system's (a PEM file); empty: the system's.
+  std::filesystem::path ca_file;
 };
 
 struct HttpResponse {
@@ -69,8 +71,9 @@ struct HttpResponse {
   std::optional<std::string> header(std::string_view name) const;
 };
 
-// Sends `request`; errors are io (the transfer failed: connection refused, reset, TLS) or
-// limit_exceeded (size or time limits), and whatever on_body returned.
+// Sends `request`; errors are io (the transfer failed: connection refused or reset), refused (the
+// server's certificate does not verify), limit_exceeded (size or time limits), and whatever
+// on_body returned.
 Result<HttpResponse> http_request(const HttpRequest& request);
 
 }  // namespace cairn

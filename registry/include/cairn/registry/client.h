@@ -30,6 +30,7 @@ Result<std::string> load_registry_token(const std::filesystem::path& token_file)
 
 struct ClientOptions {
   std::string token;  // empty: anonymous
+  std::filesystem::path ca_file;  // PEM certificates to trust instead of the system's (a private CA)
   unsigned max_attempts = 5;
   std::chrono::milliseconds first_backoff{250};  // doubled after every failed attempt
   std::uint64_t chunk_size = std::uint64_t{8} << 20;
@@ -61,6 +62,9 @@ class RegistryClient {
   Result<bool> push_blob(const Descriptor& descriptor, std::string_view bytes, const std::filesystem::path& file = {});
   // PUT of a manifest under `tag_or_digest`; checks the digest the server reports, if any.
   Result<void> push_manifest(std::string_view tag_or_digest, std::string_view media_type, std::string_view bytes);
+  // HEAD of a manifest by tag or digest: the digest the registry names it by (Docker-Content-Digest),
+  // or nullopt when it has none by that name.
+  Result<std::optional<Digest>> head_manifest(std::string_view tag_or_digest);
   // GET of a manifest by tag or digest (Accept: OCI manifest and index); nullopt on 404. A digest
   // reference is checked against the bytes.
   Result<std::optional<FetchedManifest>> fetch_manifest(std::string_view tag_or_digest);

@@ -51,6 +51,7 @@ struct PublishReport {
   bool referrers_api = false;  // false: the signature is also under the .att tag
   std::size_t blobs_pushed = 0;
   std::size_t blobs_present = 0;  // already in the registry
+  std::size_t manifests_pushed = 0;  // image, signature, .att tag: those the registry lacked
   std::optional<std::uint64_t> log_index;
   std::filesystem::path log_file;  // empty without the log
 };
