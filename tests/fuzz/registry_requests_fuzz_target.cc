@@ -1,8 +1,10 @@
 // The fuzz target of the registry server's request readers (host_fuzz_targets.h): the same bytes
-// as a URL path, a Range header (against blobs of several sizes), a chunk's Content-Range, a log
-// entry and a manifest. What is accepted must hold up: a route is written back as the same path,
-// a range lies inside the blob, a log entry is written back as the same canonical bytes, a
-// manifest's digest and size are those of its bytes, and every reference it lists is a digest.
+// as a URL path, a Range header (against blobs of several sizes), a chunk's Content-Range, a
+// repository name, a tag, a digest, a log entry and a manifest. What is accepted must hold up: a
+// route is written back as the same path, a name routes to itself, a tag can be mistaken for
+// neither a path nor a digest, a digest is written back the same, a range lies inside the blob, a
+// log entry is written back as the same canonical bytes, a manifest's digest and size are those of
+// its bytes.
 #include "cairn/registry/oci.h"
 #include "cairn/registry/request.h"
 #include "cairn/registry/store.h"
@@ -31,6 +33,20 @@ bool check_requests(std::string_view input) {
   if (auto start = registry::parse_content_range_start(input)) {
     accepted = true;
     require(input.find(std::to_string(*start)) != std::string_view::npos, "a chunk start not in the header");
+  }
+  if (registry::valid_repository_name(input)) {
+    accepted = true;
+    registry::Route tags = registry::parse_route("/v2/" + std::string(input) + "/tags/list");
+    require(tags.kind == registry::Route::tags && tags.repository == input, "a valid name routes elsewhere");
+  }
+  if (registry::valid_tag(input)) {
+    accepted = true;
+    require(input.find('/') == std::string_view::npos && input.find(':') == std::string_view::npos,
+            "a tag that could be read as a path or a digest");
+  }
+  if (auto digest = registry::parse_digest(input); digest.ok()) {
+    accepted = true;
+    require(digest->to_string() == input, "a digest is written back otherwise");
   }
   if (auto entry = registry::parse_log_entry(input); entry.ok()) {
     accepted = true;

@@ -285,6 +285,51 @@ stop_registry
 
 start_cairn_registry
 check_registry cairn_registry
+# 8 `cairn publish` processes at once into one repository, each from its own copy of the build
+# (log.json is written beside it): all land, each tag names the build's manifest, the log holds 8
+# new entries once each, and the checkpoints they were given are pairwise consistent.
+before=$(curl -fsS "$registry_url/log/checkpoint" | sed -n 2p)
+printf '%s\n' "$registry_token" >token-parallel
+pids=()
+for i in 0 1 2 3 4 5 6 7; do
+  rm -rf "parallel-$i" && cp -r "$build" "parallel-$i"
+  "$cairn" --json publish "parallel-$i" "$registry_url/cairn/parallel:p$i" --key publisher.key \
+    --token-file token-parallel >"parallel-$i.out" 2>"parallel-$i.err" &
+  pids+=($!)
+done
+for i in 0 1 2 3 4 5 6 7; do
+  wait "${pids[$i]}" || fail "parallel publish $i: $(cat "parallel-$i.err")"
+done
+python3 - "$registry_url" "$before" "$(dirname "$0")" <<'PY' || fail "8 parallel publishes"
+import base64, json, sys, urllib.request
+url, before, here = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+sys.path.insert(0, here)
+import rfc6962_check as rfc
+receipts = [json.load(open(f"parallel-{i}/log.json")) for i in range(8)]
+indexes = sorted(r["index"] for r in receipts)
+assert indexes == list(range(before, before + 8)), indexes
+final = urllib.request.urlopen(url + "/log/checkpoint").read().decode()
+assert int(final.split("\n")[1]) == before + 8, final
+def head(note):
+    lines = note.split("\n")
+    return int(lines[1]), base64.b64decode(lines[2])
+notes = sorted({r["checkpoint"] for r in receipts} | {final}, key=lambda n: head(n)[0])
+for a in notes:
+    for b in notes:
+        (m, m_root), (n, n_root) = head(a), head(b)
+        if m >= n:
+            continue
+        proof = json.load(urllib.request.urlopen(f"{url}/log/proof/consistency?first={m}&second={n}"))["proof"]
+        assert rfc.consistency_verifies(m, n, m_root, n_root, [base64.b64decode(p) for p in proof]), (m, n)
+print(f"{len(notes)} checkpoints, pairwise consistent")
+PY
+manifest=$(curl -fsS -o /dev/null -D - "$registry_url/v2/cairn/parallel/manifests/p0" | tr -d '\r' |
+  sed -n 's/^Docker-Content-Digest: //Ip')
+for i in 1 2 3 4 5 6 7; do
+  [ "$(curl -fsS -o /dev/null -D - "$registry_url/v2/cairn/parallel/manifests/p$i" | tr -d '\r' |
+    sed -n 's/^Docker-Content-Digest: //Ip')" = "$manifest" ] || fail "parallel tag p$i names another manifest"
+done
+ok "cairn_registry: 8 cairn publish processes at once: every tag and log entry landed once, checkpoints consistent"
 stop_registry
 
 # HTTPS is the default, and verified: a registry with a certificate no CA signed is refused before
