@@ -14,14 +14,12 @@ Usage: concurrency_test.py CAIRN
 """
 
 import base64
-import hashlib
 import http.client
 import json
 import os
 import random
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,49 +28,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rfc6962_check as rfc  # noqa: E402
 
-CAIRN = sys.argv[1]
+from registry_process import Registry, digest_of, fail  # noqa: E402
+
 WORK = tempfile.mkdtemp(prefix="cairn-concurrency-test.")
-ROOT = os.path.join(WORK, "root")
+registry = Registry(sys.argv[1], WORK)
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-server = None
-address = None
-
-
-def fail(message):
-    print("FAIL: " + message, file=sys.stderr)
-    os._exit(1)
-
-
-def start():
-    global server, address
-    log = os.path.join(WORK, "serve.out")
-    out = open(log, "w")
-    server = subprocess.Popen([CAIRN, "registry", "serve", "--root", ROOT, "--listen", "127.0.0.1:0", "--origin",
-                               "test.example/log", "--log-key", os.path.join(WORK, "log.key")],
-                              stdout=out, stderr=subprocess.STDOUT)
-    for _ in range(100):
-        text = open(log).read()
-        if "listening on http://" in text:
-            address = text.split("listening on http://")[1].split()[0]
-            return
-        time.sleep(0.05)
-    fail("the server did not start: " + open(log).read())
-
-
-def request(method, path, body=None, headers=None, token=None):
-    connection = http.client.HTTPConnection(address, timeout=60)
-    headers = dict(headers or {})
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    connection.request(method, path, body=body, headers=headers)
-    response = connection.getresponse()
-    data = response.read()
-    connection.close()
-    return response.status, {k.lower(): v for k, v in response.getheaders()}, data
-
-
-def digest_of(data):
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+request = registry.request
+start = registry.start
 
 
 def push_blob(repo, data, token):
@@ -199,7 +161,7 @@ def kills(token, vkey, template):
                 body = canonical(entry)
                 try:
                     got = request("POST", "/log/entries", body, {"Content-Type": "application/json"}, token)
-                except OSError:
+                except (OSError, http.client.HTTPException):
                     return  # the server died under us: no receipt
                 if got[0] in (200, 201):
                     receipt = json.loads(got[2])
@@ -211,8 +173,7 @@ def kills(token, vkey, template):
         for thread in threads:
             thread.start()
         time.sleep(random.uniform(0.05, 0.4))
-        server.send_signal(signal.SIGKILL)
-        server.wait()
+        registry.stop(signal.SIGKILL)
         stop.set()
         for thread in threads:
             thread.join()
@@ -238,17 +199,12 @@ def kills(token, vkey, template):
 
 
 def main():
-    subprocess.run([CAIRN, "key", "generate", "--ed25519", os.path.join(WORK, "log.key")], check=True,
-                   capture_output=True)
-    os.makedirs(ROOT)
     start()
-    token = subprocess.run([CAIRN, "registry", "token", "add", "--root", ROOT, "--push", "team"], check=True,
-                           capture_output=True, text=True).stdout.strip()
+    token = registry.add_token("push", "team")
     vkey = request("GET", "/log/vkey")[2].decode().strip()
     template = publishers(token, vkey)
     kills(token, vkey, template)
-    server.send_signal(signal.SIGTERM)
-    if server.wait(timeout=20) != 0:
+    if registry.stop() != 0:
         fail("SIGTERM: exit status")
 
 
@@ -256,7 +212,5 @@ if __name__ == "__main__":
     try:
         main()
     finally:
-        if server is not None and server.poll() is None:
-            server.kill()
-            server.wait()
+        registry.close()
         shutil.rmtree(WORK, ignore_errors=True)

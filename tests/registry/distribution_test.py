@@ -32,66 +32,29 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rfc6962_check as rfc  # noqa: E402
 
-CAIRN = sys.argv[1]
+from registry_process import Registry, digest_of, fail  # noqa: E402
+
 WORK = tempfile.mkdtemp(prefix="cairn-distribution-test.")
-ROOT = os.path.join(WORK, "root")
+registry = Registry(sys.argv[1], WORK, "--max-blob-size", str(8 << 20))
+CAIRN = registry.cairn
+ROOT = registry.root
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-server = None
-address = None
-
-
-def fail(message):
-    print("FAIL: " + message, file=sys.stderr)
-    sys.exit(1)
+request = registry.request
+add_token = registry.add_token
+start = registry.start
 
 
 def ok(message):
     print("ok: " + message)
 
 
-def digest_of(data):
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def start():
-    global server, address
-    out = open(os.path.join(WORK, "serve.out"), "w")
-    server = subprocess.Popen([CAIRN, "registry", "serve", "--root", ROOT, "--listen", "127.0.0.1:0", "--origin",
-                               "test.example/log", "--log-key", os.path.join(WORK, "log.key"),
-                               "--max-blob-size", str(8 << 20)], stdout=out, stderr=subprocess.STDOUT)
-    for _ in range(100):
-        text = open(os.path.join(WORK, "serve.out")).read()
-        if "listening on http://" in text:
-            address = text.split("listening on http://")[1].split()[0]
-            return
-        time.sleep(0.05)
-    fail("the server did not start: " + open(os.path.join(WORK, "serve.out")).read())
-
-
-def kill(sig=signal.SIGTERM):
-    server.send_signal(sig)
-    server.wait(timeout=20)
-
-
-def request(method, path, body=None, headers=None, token=None):
-    connection = http.client.HTTPConnection(address, timeout=30)
-    headers = dict(headers or {})
-    if token is not None:
-        headers["Authorization"] = "Bearer " + token
-    connection.request(method, path, body=body, headers=headers)
-    response = connection.getresponse()
-    data = response.read()
-    connection.close()
-    return response.status, {k.lower(): v for k, v in response.getheaders()}, data
-
-
 def refused_before_body(method, path, length, token):
     """Sends only the headers of a request with a large body: the server must answer at once."""
     import socket
-    host, port = address.rsplit(":", 1)
+    host, port = registry.address.rsplit(":", 1)
     with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n"
+        sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: {registry.address}\r\nAuthorization: Bearer {token}\r\n"
                      f"Content-Type: {OCI_MANIFEST}\r\nContent-Length: {length}\r\n\r\n".encode())
         status = sock.recv(4096).split(b"\r\n")[0].decode()
     return int(status.split(" ")[1])
@@ -105,12 +68,6 @@ def expect(status, got, what):
 
 def error_code(got):
     return json.loads(got[2])["errors"][0]["code"]
-
-
-def add_token(scope, prefix):
-    out = subprocess.run([CAIRN, "registry", "token", "add", "--root", ROOT, "--" + scope, prefix],
-                         check=True, capture_output=True, text=True)
-    return out.stdout.strip()
 
 
 def storage_snapshot():
@@ -142,11 +99,8 @@ def manifest_of(config, layers, **extra):
 
 
 def main():
-    subprocess.run([CAIRN, "key", "generate", "--ed25519", os.path.join(WORK, "log.key")], check=True,
-                   capture_output=True)
-    os.makedirs(ROOT)
     start()
-    ok("listening on " + address)
+    ok("listening on " + registry.address)
     expect(401, request("GET", "/v2/"), "/v2/ without a token (the auth probe)")
 
     # ---- tokens ----
@@ -342,14 +296,14 @@ def main():
     expect(202, request("PATCH", location, payload[:1024 * 1024], {"Content-Range": f"0-{1024 * 1024 - 1}"}, token),
            "first chunk")
     # Half of the second chunk, then the server dies.
-    connection = http.client.HTTPConnection(address, timeout=30)
+    connection = http.client.HTTPConnection(registry.address, timeout=30)
     connection.putrequest("PATCH", location)
     connection.putheader("Authorization", "Bearer " + token)
     connection.putheader("Content-Length", str(1024 * 1024))
     connection.endheaders()
     connection.send(payload[1024 * 1024:1024 * 1024 + 300000])
     time.sleep(0.3)
-    kill(signal.SIGKILL)
+    registry.stop(signal.SIGKILL)
     connection.close()
     start()
     expect(404, request("GET", f"/v2/{repo}/blobs/{digest_of(payload)}"), "no partial blob after SIGKILL")
@@ -374,7 +328,7 @@ def main():
     gc = subprocess.run([CAIRN, "registry", "gc", "--root", ROOT], capture_output=True, text=True)
     if gc.returncode == 0:
         fail("gc ran beside a server")
-    kill()
+    registry.stop()
     gc = subprocess.run([CAIRN, "--json", "registry", "gc", "--root", ROOT], capture_output=True, text=True,
                         check=True)
     report = json.loads(gc.stdout)
@@ -385,9 +339,9 @@ def main():
     expect(200, request("GET", f"/v2/{repo}/blobs/{layer['digest']}"), "its layer after gc")
     expect(404, request("GET", f"/v2/{repo}/blobs/{digest_of(big)}"), "an unreferenced blob after gc")
     ok(f"delete by tag and digest; gc refused beside a server, then removed {report['blobs_removed']} blobs")
-    kill()
-    if server.returncode != 0:
-        fail(f"SIGTERM: exit status {server.returncode}")
+    status = registry.stop()
+    if status != 0:
+        fail(f"SIGTERM: exit status {status}")
 
 
 def push_desc(data):
@@ -444,17 +398,17 @@ def skopeo(token):
               open(os.path.join(layout, "index.json"), "w"))
     run = lambda *args: subprocess.run(["skopeo", *args], capture_output=True, text=True, timeout=120)
     copied = run("copy", "--dest-tls-verify=false", "--dest-creds", "cairn:" + token, f"oci:{layout}:v1",
-                 f"docker://{address}/team/skopeo:v1")
+                 f"docker://{registry.address}/team/skopeo:v1")
     if copied.returncode != 0:
         fail("skopeo copy into the registry: " + copied.stderr)
     got = expect(200, request("GET", "/v2/team/skopeo/manifests/v1", headers={"Accept": OCI_MANIFEST}), "copied")
     if digest_of(got[2]) != digest_of(manifest):
         fail("skopeo's copy changed the manifest")
-    raw = run("inspect", "--raw", "--tls-verify=false", f"docker://{address}/team/skopeo:v1")
+    raw = run("inspect", "--raw", "--tls-verify=false", f"docker://{registry.address}/team/skopeo:v1")
     if raw.returncode != 0 or raw.stdout.encode() != manifest:
         fail("skopeo inspect --raw: " + raw.stderr)
     out = os.path.join(WORK, "out")
-    copied = run("copy", "--src-tls-verify=false", f"docker://{address}/team/skopeo:v1", f"oci:{out}:v1")
+    copied = run("copy", "--src-tls-verify=false", f"docker://{registry.address}/team/skopeo:v1", f"oci:{out}:v1")
     if copied.returncode != 0:
         fail("skopeo copy out of the registry: " + copied.stderr)
     for data in (config, layer, manifest):
@@ -467,7 +421,5 @@ if __name__ == "__main__":
     try:
         main()
     finally:
-        if server is not None and server.poll() is None:
-            server.kill()
-            server.wait()
+        registry.close()
         shutil.rmtree(WORK, ignore_errors=True)
