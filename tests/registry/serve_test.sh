@@ -19,18 +19,22 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 command -v curl >/dev/null || { echo "skipped: no curl"; exit 77; }
 
+# start_server [OPTION...]: serves $work/root in the background; sets pid and url (http or https).
+start_server() {
+  "$cairn" registry serve --root "$work/root" --listen 127.0.0.1:0 --origin example.org/log \
+    --log-key "$work/root/log.key" "$@" >"$work/serve.out" 2>&1 &
+  pid=$!
+  url=
+  for _ in $(seq 100); do
+    url=$(sed -n 's|^cairn registry: listening on \(https*://.*\)$|\1|p' "$work/serve.out")
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || fail "the server did not start: $(cat "$work/serve.out")"
+}
+
 "$log_vectors" --write-log "$work/root/log" 1000 >"$work/vkey"
-"$cairn" registry serve --root "$work/root" --listen 127.0.0.1:0 --origin example.org/log \
-  --log-key "$work/root/log.key" >"$work/serve.out" 2>&1 &
-pid=$!
-address=
-for _ in $(seq 100); do
-  address=$(sed -n 's|^cairn registry: listening on http://\(.*\)$|\1|p' "$work/serve.out")
-  [ -n "$address" ] && break
-  sleep 0.1
-done
-[ -n "$address" ] || fail "the server did not start: $(cat "$work/serve.out")"
-url=http://$address
+start_server
 ok "listening on $url"
 
 # Without a token /v2/ is the auth probe: 401 with a Basic challenge.
@@ -105,18 +109,8 @@ mkdir -p "$work/manifest/libraries/kernel"
 echo '{"signed":{}}' >"$work/manifest/root.json"
 echo '{"version":"1.0.0"}' >"$work/manifest/libraries/kernel/1.0.0.json"
 echo 'secret' >"$work/secret"
-"$cairn" registry serve --root "$work/root" --listen 127.0.0.1:0 --origin example.org/log \
-  --log-key "$work/root/log.key" --tls-cert "$work/tls.crt" --tls-key "$work/tls.key" \
-  --manifest-repo "$work/manifest" >"$work/serve.out" 2>&1 &
-pid=$!
-address=
-for _ in $(seq 100); do
-  address=$(sed -n 's|^cairn registry: listening on https://\(.*\)$|\1|p' "$work/serve.out")
-  [ -n "$address" ] && break
-  sleep 0.1
-done
-[ -n "$address" ] || fail "the HTTPS server did not start: $(cat "$work/serve.out")"
-url=https://$address
+start_server --tls-cert "$work/tls.crt" --tls-key "$work/tls.key" --manifest-repo "$work/manifest"
+address=${url#https://}
 curl -fsS --cacert "$work/tls.crt" "$url/log/checkpoint" | cmp -s - "$work/root/log/checkpoint" ||
   fail "the checkpoint over HTTPS"
 curl -sS -o /dev/null "$url/log/checkpoint" 2>/dev/null && fail "an unverified certificate was accepted by curl"
