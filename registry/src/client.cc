@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::size_t max_token_file_size = 64 * 1024;
-constexpr std::uint64_t max_error_body_size = 64 * 1024;
+constexpr std::size_t max_token_file_size = std::size_t{64} * 1024;
+constexpr std::uint64_t max_error_body_size = std::uint64_t{64} * 1024;
 
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;

@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::size_t max_log_entry_body = 64 * 1024;
+constexpr std::size_t max_log_entry_body = std::size_t{64} * 1024;
 constexpr std::uint64_t max_envelope_size = 1 << 20;
 
 // One entry waiting for the log's appender thread.
