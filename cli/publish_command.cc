@@ -120,10 +120,12 @@ Result<void> run_pull(const Invocation& invocation, const PullCommandOptions& op
   line.finish();
   if (!report.ok()) return std::move(report).error();
   if (invocation.json) {
-    print_json({{"manifest", report->manifest.to_string()},
-                {"directory", options.destination},
-                {"files", report->files},
-                {"signature", report->signature}});
+    Json summary = {{"manifest", report->manifest.to_string()},
+                    {"directory", options.destination},
+                    {"files", report->files},
+                    {"signature", report->signature}};
+    if (report->log_index) summary["log_index"] = *report->log_index;
+    print_json(summary);
   } else {
     for (const auto& file : report->files) std::printf("%s/%s\n", options.destination.c_str(), file.c_str());
     std::printf("pulled %s\n", pull.reference.with_digest(report->manifest).c_str());

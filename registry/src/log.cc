@@ -63,6 +63,8 @@ Result<void> TransparencyLog::load() {
   if (!index_) {
     sql::Database db = CAIRN_TRY(sql::Database::open(directory_ / "index.sqlite", "the log index"));
     CAIRN_TRY(db.execute("CREATE TABLE IF NOT EXISTS leaves (hash BLOB PRIMARY KEY, leaf_index INTEGER NOT NULL)"));
+    CAIRN_TRY(db.execute("CREATE TABLE IF NOT EXISTS lookup (key TEXT NOT NULL, leaf_index INTEGER NOT NULL,"
+                         " PRIMARY KEY (key, leaf_index)) WITHOUT ROWID"));
     index_ = std::make_unique<sql::Database>(std::move(db));
   }
 
@@ -127,7 +129,10 @@ Result<void> TransparencyLog::load() {
   // Rows of a batch whose checkpoint was never written (a crash) are not part of the log.
   sql::Statement forget = CAIRN_TRY(index_->prepare("DELETE FROM leaves WHERE leaf_index >= ?"));
   sql::bind(forget, 1, static_cast<std::int64_t>(size_));
-  return index_->run(forget, "drop uncommitted rows");
+  CAIRN_TRY(index_->run(forget, "drop uncommitted rows"));
+  sql::Statement forget_keys = CAIRN_TRY(index_->prepare("DELETE FROM lookup WHERE leaf_index >= ?"));
+  sql::bind(forget_keys, 1, static_cast<std::int64_t>(size_));
+  return index_->run(forget_keys, "drop uncommitted lookup rows");
 }
 
 Result<void> TransparencyLog::write_tile(const Tile& tile, std::string_view data,
@@ -141,7 +146,11 @@ Result<void> TransparencyLog::write_tile(const Tile& tile, std::string_view data
   return {};
 }
 
-Result<AppendResult> TransparencyLog::append(std::span<const std::string> entries) {
+Result<AppendResult> TransparencyLog::append(std::span<const std::string> entries,
+                                             std::span<const std::string> keys) {
+  if (!keys.empty() && keys.size() != entries.size()) {
+    return make_error(ErrorCode::invalid_argument, "{} lookup keys for {} entries", keys.size(), entries.size());
+  }
   for (const auto& entry : entries) {
     if (entry.size() > max_entry_size) {
       return make_error(ErrorCode::limit_exceeded, "a log entry of {} bytes (at most {})", entry.size(),
@@ -208,6 +217,15 @@ Result<AppendResult> TransparencyLog::append(std::span<const std::string> entrie
       CAIRN_TRY(index_->run(insert, "insert a leaf"));
       sqlite3_reset(insert.get());
     }
+    sql::Statement insert_key =
+        CAIRN_TRY(index_->prepare("INSERT OR IGNORE INTO lookup (key, leaf_index) VALUES (?, ?)"));
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i].empty()) continue;
+      sql::bind(insert_key, 1, keys[i]);
+      sql::bind(insert_key, 2, static_cast<std::int64_t>(result.first_index + i));
+      CAIRN_TRY(index_->run(insert_key, "insert a lookup key"));
+      sqlite3_reset(insert_key.get());
+    }
     CAIRN_TRY(transaction.commit());
 
     size_ = entry_count;
@@ -236,6 +254,28 @@ Result<std::optional<std::uint64_t>> TransparencyLog::find(const Hash& leaf) con
   auto index = static_cast<std::uint64_t>(sqlite3_column_int64(query.get(), 0));
   if (index >= size_) return std::optional<std::uint64_t>();
   return std::optional<std::uint64_t>(index);
+}
+
+Result<std::vector<std::uint64_t>> TransparencyLog::lookup(std::string_view key) const {
+  sql::Statement query =
+      CAIRN_TRY(index_->prepare("SELECT leaf_index FROM lookup WHERE key = ? AND leaf_index < ? ORDER BY leaf_index"));
+  sql::bind(query, 1, key);
+  sql::bind(query, 2, static_cast<std::int64_t>(size_));
+  std::vector<std::uint64_t> indexes;
+  while (CAIRN_TRY(index_->step(query, "look up a key"))) {
+    indexes.push_back(static_cast<std::uint64_t>(sqlite3_column_int64(query.get(), 0)));
+  }
+  return indexes;
+}
+
+Result<std::string> TransparencyLog::entry(std::uint64_t index) const {
+  if (index >= size_) return make_error(ErrorCode::not_found, "the log has {} entries, not {}", size_, index + 1);
+  std::uint64_t bundle = index / tile_width;
+  auto width = static_cast<unsigned>(std::min<std::uint64_t>(tile_width, size_ - bundle * tile_width));
+  std::string data = CAIRN_TRY(read_tile(Tile{0, bundle, width, true}));
+  std::vector<std::string> entries = CAIRN_TRY(parse_entry_bundle(data));
+  if (entries.size() != width) return make_error(ErrorCode::malformed, "entry bundle {} holds {} entries", bundle, entries.size());
+  return entries[index % tile_width];
 }
 
 Result<std::vector<Hash>> TransparencyLog::inclusion_proof(std::uint64_t index, std::uint64_t tree_size) const {

@@ -280,6 +280,38 @@ Result<PullReport> pull(const PullOptions& options) {
     report.signature = true;
   }
 
+  // The log's record of this manifest, where the registry has a log that answers lookups: the
+  // entry for this repository (and tag, when pulled by tag), checked as publish checks its answer.
+  std::optional<std::string> vkey = CAIRN_TRY(client.get_text("/log/vkey", max_vkey_size));
+  std::optional<std::string> lookup;
+  if (vkey) {
+    lookup = CAIRN_TRY(client.get_text("/log/lookup?manifest=" + report.manifest.to_string(), max_log_answer_size));
+  }
+  if (lookup) {
+    Json answer = CAIRN_TRY(parse_json(*lookup));
+    JsonReader reader(answer);
+    std::optional<Json> chosen;
+    for (const JsonReader& item : CAIRN_TRY(reader.elements_of("entries"))) {
+      std::string leaf = CAIRN_TRY(item.string("entry"));
+      Json log = CAIRN_TRY(verify_log_answer(leaf, item.json().dump(), *vkey).with_context("the log's lookup"));
+      const Json& entry = log["entry"];
+      if (!entry.is_object() || entry.value("manifest", "") != report.manifest.to_string()) {
+        return make_error(ErrorCode::refused, "the log's lookup for {} answered an entry about another manifest",
+                          report.manifest.to_string());
+      }
+      if (entry.value("repository", "") != reference.repository) continue;
+      bool same_tag = reference.tag && entry.value("tag", "") == *reference.tag;
+      if (!chosen || same_tag) chosen = std::move(log);
+      if (same_tag) break;
+    }
+    if (chosen) {
+      report.log_index = (*chosen)["index"].get<std::uint64_t>();
+      std::string log_text = CAIRN_TRY(canonical_json(*chosen));
+      CAIRN_TRY(write_file_atomically(work.path() / "log.json", log_text + "\n"));
+      report.files.push_back("log.json");
+    }
+  }
+
   fs::permissions(work.path(), fs::perms(0755), error);
   fs::rename(work.path(), options.destination, error);
   if (error) return make_error(ErrorCode::io, "rename into {}: {}", options.destination.string(), error.message());

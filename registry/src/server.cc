@@ -34,6 +34,7 @@ constexpr std::uint64_t max_envelope_size = 1 << 20;
 // One entry waiting for the log's appender thread.
 struct PendingEntry {
   std::string entry;
+  std::string key;  // the manifest digest, for /log/lookup
   bool done = false;
   Result<std::uint64_t> index = make_error(ErrorCode::internal, "not appended");
   bool added = false;
@@ -368,6 +369,28 @@ Reply get_log(RegistryServer::State& state, MHD_Connection* connection, std::str
     if (!proof.ok()) return store_error(proof.error(), "PROOF_UNKNOWN");
     return json_reply(MHD_HTTP_OK, {{"index", **index}, {"proof", proof_json(*proof)}});
   }
+  if (path == "lookup") {
+    // The entries about a manifest, each with an inclusion proof in the current checkpoint.
+    auto manifest = parse_digest(argument(connection, "manifest") ? argument(connection, "manifest") : "");
+    if (!manifest.ok()) return error_reply(MHD_HTTP_BAD_REQUEST, "DIGEST_INVALID", manifest.error().message());
+    auto indexes = state.log->lookup(manifest->to_string());
+    if (!indexes.ok()) return store_error(indexes.error(), "LOG_ENTRY_UNKNOWN");
+    if (indexes->empty()) {
+      return error_reply(MHD_HTTP_NOT_FOUND, "LOG_ENTRY_UNKNOWN", "no log entry names that manifest");
+    }
+    Json entries = Json::array();
+    for (std::uint64_t index : *indexes) {
+      auto entry = state.log->entry(index);
+      if (!entry.ok()) return store_error(entry.error(), "LOG_ENTRY_UNKNOWN");
+      auto proof = state.log->inclusion_proof(index, state.log->size());
+      if (!proof.ok()) return store_error(proof.error(), "LOG_ENTRY_UNKNOWN");
+      entries.push_back({{"index", index},
+                         {"entry", *entry},
+                         {"checkpoint", state.log->checkpoint()},
+                         {"inclusion_proof", proof_json(*proof)}});
+    }
+    return json_reply(MHD_HTTP_OK, {{"entries", entries}});
+  }
   if (path == "proof/consistency") {
     auto first = parse_count(argument(connection, "first"));
     auto second = parse_count(argument(connection, "second"));
@@ -422,6 +445,7 @@ Reply submit_log_entry(RegistryServer::State& state, MHD_Connection* connection,
   }
   auto pending = std::make_shared<PendingEntry>();
   pending->entry = std::string(body);  // canonical, so equal to log_entry_bytes(*checked)
+  pending->key = checked->manifest.to_string();
   {
     std::unique_lock lock(state.queue_mutex);
     if (state.stopping) return error_reply(MHD_HTTP_SERVICE_UNAVAILABLE, "UNAVAILABLE", "the server is stopping");
@@ -783,7 +807,7 @@ void RegistryServer::State::append_batches() {
       queue.clear();
     }
     // Entries already in the log, or twice in this batch, are not added again.
-    std::vector<std::string> entries;
+    std::vector<std::string> entries, keys;
     std::map<std::string, std::uint64_t> positions;  // entry -> index in the log
     Result<void> outcome;
     {
@@ -800,10 +824,11 @@ void RegistryServer::State::append_batches() {
         } else {
           positions[pending->entry] = log->size() + entries.size();
           entries.push_back(pending->entry);
+          keys.push_back(pending->key);
         }
       }
       if (outcome.ok() && !entries.empty()) {
-        auto appended = log->append(entries);
+        auto appended = log->append(entries, keys);
         if (!appended.ok()) outcome = std::move(appended).error();
       }
     }

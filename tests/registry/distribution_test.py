@@ -240,6 +240,13 @@ def main():
         fail("the same entry got a new index")
     if int(request("GET", "/log/checkpoint")[2].decode().split("\n")[1]) != size:
         fail("an entry sent twice was added twice")
+    got = expect(200, request("GET", f"/log/lookup?manifest={image_digest}"), "look up the manifest")
+    found = json.loads(got[2])["entries"]
+    if [e["index"] for e in found] != [receipt["index"]] or found[0]["entry"].encode() != entry:
+        fail(f"lookup: {got[2]!r}")
+    check_receipt(found[0], entry, vkey)
+    expect(404, request("GET", f"/log/lookup?manifest={digest_of(b'none')}"), "look up an unlogged manifest")
+    expect(400, request("GET", "/log/lookup?manifest=sha256:12"), "look up a malformed digest")
     bad_entries = [
         ("not canonical", entry.replace(b",", b", ", 1)),
         ("unknown envelope", entry.replace(envelope_layer["digest"].encode(), digest_of(b"x").encode())),
@@ -251,7 +258,8 @@ def main():
         got = request("POST", "/log/entries", body, {"Content-Type": "application/json"}, token)
         if got[0] // 100 != 4:
             fail(f"log entry ({what}): {got[0]}")
-    ok("log entries: checked against storage, added once, inclusion proof and checkpoint verify independently")
+    ok("log entries: checked against storage, added once, inclusion proof and checkpoint verify independently; "
+       "found again by manifest digest")
 
     # ---- bad requests leave storage as it was ----
     before = storage_snapshot()

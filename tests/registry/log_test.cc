@@ -142,6 +142,31 @@ TEST_F(LogTest, ACrashBeforeTheCheckpointLosesThatBatchAndNothingElse) {
   EXPECT_EQ(must(log->find(leaf_hash("kept 300"))), 300u);
 }
 
+TEST_F(LogTest, LooksUpEntriesByKeyAndReadsThemBack) {
+  std::vector<std::string> batch = entries(0, 300);
+  std::vector<std::string> keys(300);
+  keys[5] = keys[260] = "sha256:aaaa";
+  keys[299] = "sha256:bbbb";
+  {
+    auto log = open_log();
+    must(log->append(batch, keys));
+    std::vector<std::string> lost = entries(300, 2, "lost");
+    std::vector<std::string> lost_keys = {"sha256:aaaa", ""};
+    std::string before = log->checkpoint();
+    must(log->append(lost, lost_keys));
+    ASSERT_TRUE(write_file_atomically(dir() / "checkpoint", before).ok());  // a crash before its checkpoint
+  }
+  auto log = open_log();
+  EXPECT_EQ(must(log->lookup("sha256:aaaa")), (std::vector<std::uint64_t>{5, 260}));
+  EXPECT_EQ(must(log->lookup("sha256:bbbb")), (std::vector<std::uint64_t>{299}));
+  EXPECT_TRUE(must(log->lookup("sha256:cccc")).empty());
+  EXPECT_EQ(must(log->entry(5)), batch[5]);
+  EXPECT_EQ(must(log->entry(260)), batch[260]);  // from the partial bundle
+  EXPECT_EQ(must(log->entry(299)), batch[299]);
+  EXPECT_EQ(log->entry(300).error().code(), ErrorCode::not_found);
+  EXPECT_EQ(log->append(batch, std::vector<std::string>(2)).error().code(), ErrorCode::invalid_argument);
+}
+
 TEST_F(LogTest, RefusesAnotherKeyAnotherOriginATamperedTileAndAnOversizedEntry) {
   {
     auto log = open_log();

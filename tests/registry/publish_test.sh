@@ -330,6 +330,14 @@ for i in 1 2 3 4 5 6 7; do
     sed -n 's/^Docker-Content-Digest: //Ip')" = "$manifest" ] || fail "parallel tag p$i names another manifest"
 done
 ok "cairn_registry: 8 cairn publish processes at once: every tag and log entry landed once, checkpoints consistent"
+# Pull finds the entry again through /log/lookup and keeps it as publish did.
+"$cairn" pull "$registry_url/cairn/parallel:p3" pulled-p3 >out 2>err || fail "pull of p3: $(cat err)"
+python3 - <<'PY' || fail "the pulled log.json is not the published one"
+import json
+pulled, published = json.load(open("pulled-p3/log.json")), json.load(open("parallel-3/log.json"))
+assert pulled["entry"] == published["entry"] and pulled["index"] == published["index"], (pulled, published)
+PY
+ok "cairn_registry: pull writes log.json for the pulled tag's entry, found by manifest digest"
 stop_registry
 
 # HTTPS is the default, and verified: a registry with a certificate no CA signed is refused before

@@ -3,7 +3,8 @@
 //
 //   <dir>/checkpoint        the latest checkpoint, a signed note: the size it names is the log's
 //   <dir>/tile/...          hash tiles and entry bundles (tiles.h), as any static server serves them
-//   <dir>/index.sqlite      leaf hash -> index, for inclusion proofs by hash (SQLite, WAL)
+//   <dir>/index.sqlite      leaf hash -> index, for inclusion proofs by hash; lookup key -> index
+//                           (SQLite, WAL)
 //
 // An append is one batch, however many entries it holds: the new and wider tiles and bundles are
 // written and synced first, the index rows committed next, and the new checkpoint last, atomically.
@@ -55,8 +56,15 @@ class TransparencyLog final : public NodeSource {
   const std::string& origin() const { return origin_; }
   std::string verifier_key() const;
 
-  // Appends `entries` (each at most 65535 bytes) as one batch with one new checkpoint.
-  Result<AppendResult> append(std::span<const std::string> entries);
+  // Appends `entries` (each at most 65535 bytes) as one batch with one new checkpoint. `keys`,
+  // empty or one per entry (an empty key for none), index the entries for lookup(), in the same
+  // transaction as the leaf hashes.
+  Result<AppendResult> append(std::span<const std::string> entries, std::span<const std::string> keys = {});
+
+  // The indexes, in order, of the entries appended with `key` (the registry: a manifest digest).
+  Result<std::vector<std::uint64_t>> lookup(std::string_view key) const;
+  // The entry at `index`, read from its entry bundle.
+  Result<std::string> entry(std::uint64_t index) const;
 
   // The index of the first leaf whose hash is `leaf`, if any.
   Result<std::optional<std::uint64_t>> find(const Hash& leaf) const;

@@ -76,11 +76,13 @@ struct PullReport {
   Digest manifest = Digest::sha256_of("");
   std::vector<std::string> files;  // relative to the destination, in the order written
   bool signature = false;          // provenance.dsse.json was found and written
+  std::optional<std::uint64_t> log_index;  // log.json was written: the entry's index in the log
 };
 
 // Fetches the artifact into `destination`: manifest.json, config.json, each layer under its
-// title (library archives under sources/), and provenance.dsse.json when a signature refers to
-// it. Everything lands in a temporary folder beside `destination` first and is renamed into place
+// title (library archives under sources/), provenance.dsse.json when a signature refers to it,
+// and log.json (as publish writes it) when the registry's log has an entry for the manifest in
+// this repository (GET /log/lookup?manifest=), its checkpoint and inclusion proof verified. Everything lands in a temporary folder beside `destination` first and is renamed into place
 // only when every digest matched; on error nothing is left.
 Result<PullReport> pull(const PullOptions& options);
 

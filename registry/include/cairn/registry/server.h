@@ -27,6 +27,9 @@
 //   GET  /log/tile/entries/<N>[.p/<W>]                 entry bundles
 //   GET  /log/proof/inclusion?leaf=<b64>&size=<n>      {"index": i, "proof": [b64...]}
 //   GET  /log/proof/consistency?first=<m>&second=<n>   {"proof": [b64...]}
+//   GET  /log/lookup?manifest=<digest>                 {"entries": [{"index", "entry" (the leaf's
+//                                                      bytes), "checkpoint", "inclusion_proof"}]}:
+//                                                      every entry naming that manifest
 // A log entry is the canonical JSON object {"envelope", "manifest", "repository", "signers",
 // "tag"}: the digest of a DSSE envelope blob in the repository, the digest of the manifest the tag
 // names now, and the sorted key ids of the envelope's signatures. The server checks each of those
