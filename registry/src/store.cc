@@ -460,7 +460,12 @@ Result<void> RegistryStore::record_upload_size(const std::string& id, std::uint6
 Result<void> RegistryStore::store_blob_file(const fs::path& source, const Digest& digest) {
   fs::path target = blob_path(digest);
   std::error_code error;
-  if (fs::exists(target, error)) return {};  // the same bytes are there already
+  if (fs::exists(target, error)) {
+    // The same bytes should be there already. If the disk (or a person) changed them, the checked
+    // bytes just received replace them: storage heals instead of keeping a bad copy forever.
+    auto stored = digest_file(target);
+    if (stored.ok() && *stored == digest) return {};
+  }
   if (::rename(source.c_str(), target.c_str()) != 0) {
     return system_error(fmt::format("rename {} to {}", source.string(), target.string()), errno);
   }
@@ -496,6 +501,9 @@ Result<void> RegistryStore::finish_upload(std::string_view repository, std::stri
                         digest.to_string());
     }
     CAIRN_TRY(sync_file(fd.get(), file));
+    // Into blobs/ outside the lock (hashing a stored copy may take a while): renames are atomic,
+    // and a reader with the old file open keeps reading the old bytes.
+    CAIRN_TRY(store_blob_file(file, digest));
     return {};
   }();
   std::unique_lock lock(mutex_);
@@ -504,7 +512,6 @@ Result<void> RegistryStore::finish_upload(std::string_view repository, std::stri
     if (found != uploads_.end()) found->second.writing = false;  // hasher gone: the next finish reads the file
     return std::move(checked).error();
   }
-  CAIRN_TRY(store_blob_file(file, digest));
   std::error_code error;
   fs::remove(file, error);  // when the blob was there already
   sql::Transaction transaction = CAIRN_TRY(sql::Transaction::begin(*db_));
