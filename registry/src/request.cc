@@ -10,13 +10,6 @@ namespace cairn::registry {
 
 namespace {
 
-std::optional<std::uint64_t> parse_decimal(std::string_view text) {
-  if (text.empty() || text.size() > 19 || (text[0] == '0' && text.size() > 1)) return std::nullopt;
-  std::uint64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 constexpr std::string_view kind_suffix(Route::Kind kind) {
   switch (kind) {
@@ -35,6 +28,14 @@ constexpr std::string_view kind_suffix(Route::Kind kind) {
 }
 
 }  // namespace
+
+std::optional<std::uint64_t> parse_count(std::string_view text) {
+  if (text.empty() || text.size() > 19 || (text[0] == '0' && text.size() > 1)) return std::nullopt;
+  std::uint64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
 
 Route parse_route(std::string_view path) {
   if (path == "/v2/") return {Route::base, "", ""};
@@ -85,14 +86,14 @@ std::optional<ByteRange> parse_byte_range(std::string_view header, std::uint64_t
   if (dash == std::string_view::npos) return std::nullopt;
   std::string_view a = spec.substr(0, dash), b = spec.substr(dash + 1);
   if (a.empty()) {  // the last n bytes
-    auto count = parse_decimal(b);
+    auto count = parse_count(b);
     if (!count || *count == 0) return std::nullopt;
     return ByteRange{*count >= size ? 0 : size - *count, size - 1};
   }
-  auto first = parse_decimal(a);
+  auto first = parse_count(a);
   if (!first || *first >= size) return std::nullopt;
   if (b.empty()) return ByteRange{*first, size - 1};
-  auto last = parse_decimal(b);
+  auto last = parse_count(b);
   if (!last || *last < *first) return std::nullopt;
   return ByteRange{*first, std::min(*last, size - 1)};
 }
@@ -101,7 +102,7 @@ std::optional<std::uint64_t> parse_content_range_start(std::string_view header) 
   if (header.starts_with("bytes ")) header.remove_prefix(6);
   std::size_t dash = header.find('-');
   if (dash == std::string_view::npos) return std::nullopt;
-  auto first = parse_decimal(header.substr(0, dash)), last = parse_decimal(header.substr(dash + 1));
+  auto first = parse_count(header.substr(0, dash)), last = parse_count(header.substr(dash + 1));
   if (!first || !last || *last < *first) return std::nullopt;
   return first;
 }

@@ -128,13 +128,6 @@ Reply file_reply(unsigned status, const BlobFile& file, std::uint64_t offset, st
   return reply;
 }
 
-std::optional<std::uint64_t> parse_count(const char* text) {
-  if (text == nullptr || *text == '\0' || std::strlen(text) > 19) return std::nullopt;
-  std::uint64_t value = 0;
-  auto [end, error] = std::from_chars(text, text + std::strlen(text), value);
-  if (error != std::errc() || *end != '\0' || (text[0] == '0' && text[1] != '\0')) return std::nullopt;
-  return value;
-}
 
 Json proof_json(const std::vector<Hash>& proof) {
   Json list = Json::array();
@@ -200,6 +193,12 @@ std::optional<Reply> authorize(RegistryServer::State& state, MHD_Connection* con
   }
   return error_reply(MHD_HTTP_FORBIDDEN, "DENIED",
                      fmt::format("the token may not {} {}", push ? "push to" : "pull from", repository));
+}
+
+// A query argument that must be a count; nullopt when it is missing or is not one.
+std::optional<std::uint64_t> count_argument(MHD_Connection* connection, const char* name) {
+  const char* text = argument(connection, name);
+  return text != nullptr ? parse_count(text) : std::nullopt;
 }
 
 std::string upload_location(const Route& route, std::string_view id) {
@@ -351,7 +350,7 @@ Reply get_log(RegistryServer::State& state, MHD_Connection* connection, std::str
   }
   if (path == "proof/inclusion") {
     const char* leaf_text = argument(connection, "leaf");
-    auto size = parse_count(argument(connection, "size"));
+    auto size = count_argument(connection, "size");
     if (leaf_text == nullptr || !size) {
       return error_reply(MHD_HTTP_BAD_REQUEST, "PROOF_INVALID", "want ?leaf=<base64 leaf hash>&size=<tree size>");
     }
@@ -392,8 +391,8 @@ Reply get_log(RegistryServer::State& state, MHD_Connection* connection, std::str
     return json_reply(MHD_HTTP_OK, {{"entries", entries}});
   }
   if (path == "proof/consistency") {
-    auto first = parse_count(argument(connection, "first"));
-    auto second = parse_count(argument(connection, "second"));
+    auto first = count_argument(connection, "first");
+    auto second = count_argument(connection, "second");
     if (!first || !second || *first == 0 || *first > *second) {
       return error_reply(MHD_HTTP_BAD_REQUEST, "PROOF_INVALID", "want ?first=<m>&second=<n> with 0 < m <= n");
     }
@@ -788,7 +787,7 @@ Result<sockaddr_in> parse_listen(std::string_view listen) {
     return make_error(ErrorCode::invalid_argument, "--listen: '{}' is not an IPv4 address", host);
   }
   std::string port_text(listen.substr(colon + 1));
-  auto port = parse_count(port_text.c_str());
+  auto port = parse_count(port_text);
   if (!port || *port > 65535) return make_error(ErrorCode::invalid_argument, "--listen: '{}' is not a port", port_text);
   address.sin_port = htons(static_cast<std::uint16_t>(*port));
   return address;

@@ -15,6 +15,10 @@
 
 namespace cairn::registry {
 
+// A count in plain decimal, as query arguments and headers give them: digits only, no leading
+// zero, at most 19 digits (so it fits in 64 bits).
+std::optional<std::uint64_t> parse_count(std::string_view text);
+
 // Which part of the API a URL path names. Repository names are not validated here (the server
 // does, with valid_repository_name); `argument` never holds a '/' except under /log/ and /manifest/.
 struct Route {
