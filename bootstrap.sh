@@ -23,6 +23,7 @@ packages=(
   bubblewrap faketime reprotest disorderfs diffoscope-minimal
   dnsmasq-base socat python3
   docker-registry skopeo python3-cryptography nginx-light wrk
+  in-toto python3-jsonschema
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -148,7 +149,7 @@ run_demo() {
   log "publish it to Cairn's embedded registry: packed as an OCI artifact, signed, in the transparency log"
   "$cairn" key generate --ed25519 "$work/log.key" >/dev/null
   "$cairn" registry serve --root "$work/registry" --listen 127.0.0.1:0 --origin demo.cairn.dev/log \
-    --log-key "$work/log.key" >"$work/registry.out" 2>&1 &
+    --log-key "$work/log.key" --manifest-repo "$work/manifest" >"$work/registry.out" 2>&1 &
   registry_pid=$!
   trap "kill $registry_pid 2>/dev/null || true; rm -rf '$work'" EXIT
   local registry=
@@ -180,6 +181,23 @@ run_demo() {
       python3 -c 'import json,sys; m=json.load(sys.stdin); print(m["artifactType"], "with",
         len(m["layers"]), "layers:", ", ".join(l.get("annotations", {}).get("org.opencontainers.image.title", "?")
         for l in m["layers"]))'
+  fi
+
+  log "cairn verify, as a consumer: a policy pins the publisher's key, the manifest's root and the log's key"
+  curl -fsS "$registry/log/vkey" >"$work/log.vkey"
+  cat >"$work/policy.json" <<JSON
+{"_type": "cairn-verify-policy", "version": 1, "images": [
+  {"match": "127.0.0.1:*/demo/*",
+   "signers": {"keys": ["robot.key.pub"], "threshold": 1},
+   "manifest": {"root": "manifest/root.json", "development": true},
+   "log": {"vkey_file": "log.vkey"}}]}
+JSON
+  "$cairn" verify "$registry/demo/hello:1.0" --policy "$work/policy.json"
+  log "the same image under a policy that refuses development manifests (as production should)"
+  sed 's/"development": true/"development": false/' "$work/policy.json" >"$work/strict.json"
+  if "$cairn" verify "$registry/demo/hello:1.0" --policy "$work/strict.json"; then
+    echo "demo: a development-manifest build passed a strict policy" >&2
+    exit 1
   fi
   kill "$registry_pid"
   wait "$registry_pid" 2>/dev/null || true

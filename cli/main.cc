@@ -26,6 +26,7 @@ int run_cairn(int argc, char** argv) {
   add_build_commands(app, invocation);
   add_registry_commands(app, invocation);
   add_publish_commands(app, invocation);
+  add_verify_commands(app, invocation);
 
   try {
     app.parse(argc, argv);

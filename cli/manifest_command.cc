@@ -5,6 +5,7 @@
 #include "cairn/manifest/client.h"
 #include "cairn/manifest/development.h"
 #include "cairn/manifest/publish.h"
+#include "cairn/manifest/semver.h"
 #include "cairn/signing/signer.h"
 
 #include <memory>
@@ -31,6 +32,7 @@ struct ReleaseCommandOptions {
   std::int64_t expires_days = 365;
   bool archive = false;
   std::string yank;
+  std::vector<std::string> advisories;
 };
 
 struct SignCommandOptions {
@@ -88,6 +90,18 @@ Result<void> run_release(const Invocation& invocation, const ReleaseCommandOptio
   release.expires = now() + options.expires_days * day;
   release.archive = options.archive;
   if (!options.yank.empty()) release.yanked = options.yank;
+  for (const std::string& text : options.advisories) {
+    // ID:AFFECTED:SUMMARY; the summary may hold further colons.
+    std::size_t first = text.find(':');
+    std::size_t second = first == std::string::npos ? std::string::npos : text.find(':', first + 1);
+    if (second == std::string::npos || first == 0 || second == first + 1 || second + 1 == text.size()) {
+      return make_error(ErrorCode::invalid_argument, "--advisory '{}': write ID:AFFECTED:SUMMARY", text);
+    }
+    manifest::Advisory advisory{text.substr(0, first), text.substr(first + 1, second - first - 1),
+                                text.substr(second + 1)};
+    CAIRN_TRY(manifest::Constraint::parse(advisory.affected).with_context("--advisory " + advisory.id));
+    release.advisories.push_back(std::move(advisory));
+  }
   LibraryEntry entry = CAIRN_TRY(release_library(options.library, repository, release));
   if (invocation.json) {
     print_json({{"path", (repository / entry.path()).string()},
@@ -252,6 +266,10 @@ void add_manifest_commands(CLI::App& app, Invocation& invocation) {
       ->capture_default_str();
   release_command->add_flag("--archive", release->archive, "Also write archives/<name>-<version>.tar.gz and record it");
   release_command->add_option("--yank", release->yank, "Mark this version yanked, with this reason");
+  release_command->add_option("--advisory", release->advisories,
+                              "Record an advisory, ID:AFFECTED:SUMMARY (AFFECTED a constraint such as '<0.2.0'; "
+                              "repeatable)")
+      ->allow_extra_args(false);
   on_run(release_command, invocation, release, run_release);
 
   auto sign = std::make_shared<SignCommandOptions>();

@@ -127,15 +127,21 @@ Result<LockOutcome> lock_dependencies(const VerifiedRepository& repository, cons
       outcome.warnings.push_back(fmt::format("{} {} is yanked ({}) but kept because the lock pins it", name,
                                              version.to_string(), *library->entry.yanked));
     }
-    for (const auto& advisory : library->entry.advisories) {
-      auto affected = Constraint::parse(advisory.affected);
-      if (affected.ok() && affected->matches(version)) {
-        outcome.warnings.push_back(
-            fmt::format("advisory {} affects {} {}: {}", advisory.id, name, version.to_string(), advisory.summary));
-      }
+    for (const auto& advisory : advisories_affecting(library->entry, version)) {
+      outcome.warnings.push_back(
+          fmt::format("advisory {} affects {} {}: {}", advisory.id, name, version.to_string(), advisory.summary));
     }
   }
   return outcome;
+}
+
+std::vector<Advisory> advisories_affecting(const LibraryEntry& entry, const Version& version) {
+  std::vector<Advisory> affecting;
+  for (const auto& advisory : entry.advisories) {
+    auto affected = Constraint::parse(advisory.affected);
+    if (affected.ok() && affected->matches(version)) affecting.push_back(advisory);
+  }
+  return affecting;
 }
 
 Result<std::vector<std::string>> check_lock(const LockFile& lock, const VerifiedRepository& repository,

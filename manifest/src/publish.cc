@@ -118,6 +118,14 @@ Result<LibraryEntry> release_library(const fs::path& library, const fs::path& re
                                      const ReleaseOptions& options) {
   LibraryEntry entry = CAIRN_TRY(make_library_entry(library, options.expires));
   entry.yanked = options.yanked;
+  entry.advisories = options.advisories;
+  std::error_code exists_error;
+  if (fs::exists(repository / entry.path(), exists_error)) {
+    SignedDocument previous = CAIRN_TRY(read_document(repository / entry.path()));
+    JsonReader signed_part(previous.signed_part, "signed");
+    std::int64_t version = CAIRN_TRY(signed_part.integer("version"));
+    entry.version = version + 1;
+  }
   if (options.archive) {
     LibraryDescription description = CAIRN_TRY(read_library_description(library));
     std::vector<TreeEntry> tree = CAIRN_TRY(library_tree(library, description));

@@ -168,6 +168,10 @@ Result<PublishReport> publish(const PublishOptions& options) {
     CAIRN_TRY(write_oci_layout(options.oci_layout, blobs, manifests));
   }
 
+  // The signature beside the build, so that the build folder alone can be verified later
+  // (`cairn verify _build/<name>`), as a pulled folder can.
+  CAIRN_TRY(write_file_atomically(options.build / "provenance.dsse.json", envelope_bytes));
+
   if (vkey) {
     std::vector<std::string> signers;
     for (const auto& item : envelope.signatures) signers.push_back(item.keyid);
@@ -185,6 +189,47 @@ Result<PublishReport> publish(const PublishOptions& options) {
     CAIRN_TRY(write_file_atomically(report.log_file, log_text + "\n"));
   }
   return report;
+}
+
+Result<std::vector<std::string>> fetch_attached_envelopes(RegistryClient& client, const Digest& manifest) {
+  std::vector<Digest> signature_manifests;
+  std::optional<std::string> referrers = CAIRN_TRY(client.fetch_referrers(manifest));
+  if (referrers) {
+    Json index = CAIRN_TRY(parse_json(*referrers));
+    JsonReader reader(index);
+    for (const JsonReader& item : CAIRN_TRY(reader.elements_of("manifests"))) {
+      Descriptor descriptor = CAIRN_TRY(read_descriptor(item));
+      if (descriptor.artifact_type == dsse_envelope_media_type) signature_manifests.push_back(descriptor.digest);
+    }
+  }
+  std::vector<std::string> signature_bytes;
+  for (const Digest& digest : signature_manifests) {
+    std::optional<FetchedManifest> found = CAIRN_TRY(client.fetch_manifest(digest.to_string()));
+    if (found) signature_bytes.push_back(std::move(found->bytes));
+  }
+  std::optional<FetchedManifest> tagged = CAIRN_TRY(client.fetch_manifest(attachment_tag(manifest)));
+  if (tagged && std::find(signature_manifests.begin(), signature_manifests.end(), tagged->digest) ==
+                    signature_manifests.end()) {
+    signature_bytes.push_back(std::move(tagged->bytes));
+  }
+  if (signature_bytes.size() > max_attached_envelopes) {
+    return make_error(ErrorCode::limit_exceeded, "{} has {} signatures attached; at most {} are read",
+                      manifest.to_string(), signature_bytes.size(), max_attached_envelopes);
+  }
+  std::vector<std::string> envelopes;
+  std::set<Digest> seen;
+  for (const std::string& bytes : signature_bytes) {
+    ImageManifest signature = CAIRN_TRY(parse_manifest(bytes));
+    if (!signature.subject || signature.subject->digest != manifest || signature.layers.size() != 1 ||
+        signature.layers[0].media_type != dsse_envelope_media_type) {
+      return make_error(ErrorCode::refused, "a signature attached to {} is not a DSSE envelope about it",
+                        manifest.to_string());
+    }
+    if (!seen.insert(signature.layers[0].digest).second) continue;
+    std::string envelope = CAIRN_TRY(client.fetch_blob(signature.layers[0], signing::dsse::max_envelope_file_size));
+    envelopes.push_back(std::move(envelope));
+  }
+  return envelopes;
 }
 
 Result<PullReport> pull(const PullOptions& options) {
@@ -242,42 +287,19 @@ Result<PullReport> pull(const PullOptions& options) {
     report.files.push_back(relative);
   }
 
-  // The signature: through the referrers API, or under the .att tag where there is none.
-  std::optional<std::string> signature_manifest_bytes;
-  std::optional<std::string> referrers = CAIRN_TRY(client.fetch_referrers(report.manifest));
-  if (referrers) {
-    Json index = CAIRN_TRY(parse_json(*referrers));
-    JsonReader reader(index);
-    for (const JsonReader& item : CAIRN_TRY(reader.elements_of("manifests"))) {
-      Descriptor descriptor = CAIRN_TRY(read_descriptor(item));
-      if (descriptor.artifact_type != dsse_envelope_media_type) continue;
-      std::optional<FetchedManifest> found = CAIRN_TRY(client.fetch_manifest(descriptor.digest.to_string()));
-      if (found) signature_manifest_bytes = found->bytes;
-      break;
-    }
-  }
-  if (!signature_manifest_bytes) {
-    std::optional<FetchedManifest> found = CAIRN_TRY(client.fetch_manifest(attachment_tag(report.manifest)));
-    if (found) signature_manifest_bytes = found->bytes;
-  }
-  if (signature_manifest_bytes) {
-    ImageManifest signature = CAIRN_TRY(parse_manifest(*signature_manifest_bytes));
-    if (!signature.subject || signature.subject->digest != report.manifest || signature.layers.size() != 1 ||
-        signature.layers[0].media_type != dsse_envelope_media_type) {
-      return make_error(ErrorCode::refused, "the signature of {} is not a DSSE envelope about it",
-                        report.manifest.to_string());
-    }
-    std::string envelope_bytes = CAIRN_TRY(client.fetch_blob(signature.layers[0], signing::dsse::max_envelope_file_size));
-    signing::dsse::Envelope envelope = CAIRN_TRY(signing::dsse::parse_envelope(envelope_bytes));
+  // The signatures: every envelope attached to the manifest must sign its provenance.json; the one
+  // written is the one the log records for this repository and tag, else the first.
+  std::vector<std::string> envelopes = CAIRN_TRY(fetch_attached_envelopes(client, report.manifest));
+  if (!envelopes.empty()) {
     std::string provenance;
     if (provenance_file) provenance = CAIRN_TRY(read_file(work.path() / *provenance_file, max_config_size * 64));
-    if (!provenance_file || envelope.payload != provenance) {
-      return make_error(ErrorCode::refused, "the signature of {} signs something other than its provenance.json",
-                        report.manifest.to_string());
+    for (const std::string& envelope_bytes : envelopes) {
+      signing::dsse::Envelope envelope = CAIRN_TRY(signing::dsse::parse_envelope(envelope_bytes));
+      if (!provenance_file || envelope.payload != provenance) {
+        return make_error(ErrorCode::refused, "a signature of {} signs something other than its provenance.json",
+                          report.manifest.to_string());
+      }
     }
-    CAIRN_TRY(write_file_atomically(work.path() / "provenance.dsse.json", envelope_bytes));
-    report.files.push_back("provenance.dsse.json");
-    report.signature = true;
   }
 
   // The log's record of this manifest, where the registry has a log that answers lookups: the
@@ -305,11 +327,22 @@ Result<PullReport> pull(const PullOptions& options) {
       if (same_tag) break;
     }
     if (chosen) {
+      // Put the envelope this entry names first, so that it is the one written.
+      std::string named = (*chosen)["entry"].value("envelope", "");
+      auto it = std::find_if(envelopes.begin(), envelopes.end(),
+                             [&named](const std::string& bytes) { return Digest::sha256_of(bytes).to_string() == named; });
+      if (it != envelopes.end()) std::rotate(envelopes.begin(), it, it + 1);
       report.log_index = (*chosen)["index"].get<std::uint64_t>();
       std::string log_text = CAIRN_TRY(canonical_json(*chosen));
       CAIRN_TRY(write_file_atomically(work.path() / "log.json", log_text + "\n"));
       report.files.push_back("log.json");
     }
+  }
+
+  if (!envelopes.empty()) {
+    CAIRN_TRY(write_file_atomically(work.path() / "provenance.dsse.json", envelopes.front()));
+    report.files.push_back("provenance.dsse.json");
+    report.signature = true;
   }
 
   fs::permissions(work.path(), fs::perms(0755), error);

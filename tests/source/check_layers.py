@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks that the host libraries' includes point one way down the layers:
 
-    core  <-  signing, reproducibility  <-  manifest  <-  builder, registry  <-  cli
+    core  <-  signing, reproducibility  <-  manifest  <-  builder, registry  <-  consumer  <-  cli
 
 A folder may include the public headers (cairn/<library>/...) of its own library and of the
 layers below it, and nothing else of Cairn's: signing/ may not include cairn/manifest/..., core/
@@ -25,9 +25,10 @@ ALLOWED = {
     "manifest": {"core", "signing", "reproducibility", "manifest"},
     "builder": {"core", "signing", "reproducibility", "manifest", "builder", "abi"},
     "registry": {"core", "signing", "reproducibility", "manifest", "registry"},
-    "cli": {"core", "signing", "reproducibility", "manifest", "builder", "registry", "cli", "abi"},
+    "consumer": {"core", "signing", "reproducibility", "manifest", "builder", "registry", "consumer", "abi"},
+    "cli": {"core", "signing", "reproducibility", "manifest", "builder", "registry", "consumer", "cli", "abi"},
 }
-HOST_LIBRARIES = {"core", "signing", "reproducibility", "manifest", "builder", "registry", "cli"}
+HOST_LIBRARIES = {"core", "signing", "reproducibility", "manifest", "builder", "registry", "consumer", "cli"}
 # Folders that must not include any host library.
 FREESTANDING = ("kernel", "protocols")
 
@@ -122,7 +123,7 @@ def main(arguments):
         print(f"{len(problems)} include(s) against the layers")
         return 1
     print("every include points down the layers: core <- signing, reproducibility <- manifest <- builder, "
-          "registry <- cli; kernel/ and protocols/ include no host library")
+          "registry <- consumer <- cli; kernel/ and protocols/ include no host library")
     return 0
 
 

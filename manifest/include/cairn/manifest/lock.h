@@ -50,6 +50,10 @@ Result<void> write_lock(const std::filesystem::path& path, const LockFile& lock)
 // canonical JSON {"<name>": {"tree": "sha256:…", "version": "…"}, …} of the lock's libraries.
 Result<Digest> dependency_list_digest(const LockFile& lock);
 
+// The advisories of `entry` whose `affected` constraint matches `version` (one that does not
+// parse affects nothing).
+std::vector<Advisory> advisories_affecting(const LibraryEntry& entry, const Version& version);
+
 // The resolver's index of every verified entry.
 Result<PackageIndex> index_repository(const VerifiedRepository& repository);
 

@@ -43,10 +43,13 @@ struct ReleaseOptions {
   std::int64_t expires = 0;
   bool archive = false;               // also write archives/<name>-<version>.tar.gz and record it
   std::optional<std::string> yanked;  // the reason
+  std::vector<Advisory> advisories;
 };
 
 // Writes the unsigned entry of the library in `library` (library.json plus the files its sources
-// select) to `repository`/libraries/<name>/<version>.json; returns it.
+// select) to `repository`/libraries/<name>/<version>.json; returns it. Releasing a version again
+// (to yank it, or to add an advisory) writes the next metadata version of its entry, which its
+// maintainers then sign anew.
 Result<LibraryEntry> release_library(const std::filesystem::path& library, const std::filesystem::path& repository,
                                      const ReleaseOptions& options);
 

@@ -6,8 +6,9 @@
 // a DSSE envelope; push the blobs the registry lacks; PUT the image manifest by tag; PUT the
 // signature manifest (artifactType dsse_envelope_media_type, empty config, the envelope as its one
 // layer, `subject` = the image manifest) by digest and, when the registry has no referrers API,
-// also under the tag attachment_tag(image manifest); POST the log entry, verify the checkpoint's
-// signature and the inclusion proof, and write <build>/log.json.
+// also under the tag attachment_tag(image manifest); write the envelope to
+// <build>/provenance.dsse.json; POST the log entry, verify the checkpoint's signature and the
+// inclusion proof, and write <build>/log.json.
 //
 // The log entry (the leaf's exact bytes) is the canonical JSON
 //   {"envelope": "sha256:…", "manifest": "sha256:…", "repository": "…", "signers": [sorted keyids],
@@ -66,6 +67,14 @@ Json log_entry(const Reference& reference, const Digest& manifest, const Digest&
 // content of log.json.
 Result<Json> verify_log_answer(std::string_view leaf, std::string_view answer, std::string_view vkey);
 
+// The most signatures read for one manifest (each one is a manifest and a blob to fetch).
+inline constexpr std::size_t max_attached_envelopes = 64;
+
+// Every DSSE envelope attached to `manifest`: through the referrers API (all of them) and under
+// the .att tag (the latest, where there is no referrers API), each checked to be a one-layer
+// signature manifest whose subject is `manifest`, without duplicates, in the order found.
+Result<std::vector<std::string>> fetch_attached_envelopes(RegistryClient& client, const Digest& manifest);
+
 struct PullOptions {
   Reference reference;  // with a tag or a digest
   std::filesystem::path destination;  // must not exist
@@ -80,7 +89,9 @@ struct PullReport {
 };
 
 // Fetches the artifact into `destination`: manifest.json, config.json, each layer under its
-// title (library archives under sources/), provenance.dsse.json when a signature refers to it,
+// title (library archives under sources/), provenance.dsse.json when a signature refers to it
+// (every attached envelope must sign provenance.json; the one written is the one the log entry
+// names, else the first found),
 // and log.json (as publish writes it) when the registry's log has an entry for the manifest in
 // this repository (GET /log/lookup?manifest=), its checkpoint and inclusion proof verified. Everything lands in a temporary folder beside `destination` first and is renamed into place
 // only when every digest matched; on error nothing is left.

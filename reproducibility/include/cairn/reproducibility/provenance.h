@@ -57,4 +57,16 @@ Json to_json(const ResourceDescriptor& descriptor);
 // The statement as JSON (write it with canonical_json).
 Json provenance_statement(const Provenance& provenance);
 
+// The largest statement read (the lock travels inside it as a byproduct).
+inline constexpr std::size_t max_provenance_size = std::size_t{16} << 20;
+
+// Reads a statement written by provenance_statement back, strictly: the in-toto Statement v1 type,
+// exactly one subject with a SHA-256 digest and a plain file name, the SLSA v1 predicate type, and
+// every descriptor's fields typed (digests other than sha256 are refused; content is base64).
+// The statement is untrusted: errors are malformed and name the field.
+Result<Provenance> parse_provenance_statement(std::string_view text);
+
+// The descriptor named `name` among `descriptors`, or nullptr.
+const ResourceDescriptor* find_descriptor(const std::vector<ResourceDescriptor>& descriptors, std::string_view name);
+
 }  // namespace cairn::reproducibility
