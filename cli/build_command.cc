@@ -82,6 +82,10 @@ void add_build_commands(CLI::App& app, Invocation& invocation) {
   build->add_option("-j,--jobs", options->build.jobs, "Actions to run at once (default: one per core)");
   build->add_option("--out", options->out, "Output folder (default: APPDIR/_build/<name>)");
   build->add_flag("--keep-going", options->build.keep_going, "Go on with what does not depend on a failed step");
+  build->add_option("--compiler", options->build.compiler,
+                    "The g++ driver to build with: a name in PATH or a path (it and every program it runs are "
+                    "recorded in the provenance)")
+      ->capture_default_str();
   build->add_flag("--no-sandbox", options->no_sandbox,
                   "Run compilers without bubblewrap (not hermetic; the provenance says so)");
   on_run(build, invocation, options, run_build);

@@ -51,7 +51,16 @@ std::map<std::string, std::string> owning_packages(const std::vector<fs::path>& 
   std::vector<std::string> search{"/usr/bin/dpkg-query", "-S"};
   for (const auto& path : paths) search.push_back(path.string());
   auto owners = output_of(search);
-  if (!owners.ok()) return packages;
+  if (!owners.ok()) {
+    // dpkg-query fails when one path belongs to no package (a compiler wrapper outside dpkg):
+    // ask again path by path, so that the programs that do belong to a package are still named.
+    std::string found;
+    for (const auto& path : paths) {
+      auto owner = output_of({"/usr/bin/dpkg-query", "-S", path.string()});
+      if (owner.ok()) found += *owner + "\n";
+    }
+    owners = std::move(found);
+  }
   std::vector<std::string> query{"/usr/bin/dpkg-query", "-W", "-f=${Package} ${Version}\\n"};
   std::stringstream lines(*owners);
   for (std::string line; std::getline(lines, line);) {
@@ -61,6 +70,7 @@ std::map<std::string, std::string> owning_packages(const std::vector<fs::path>& 
     if (auto arch = package.find(':'); arch != std::string::npos) package.resize(arch);
     query.push_back(package);
   }
+  if (query.size() == 3) return packages;
   auto versions = output_of(query);
   if (!versions.ok()) return packages;
   std::stringstream rows(*versions);

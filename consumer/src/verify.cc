@@ -2,6 +2,7 @@
 // against the policy and says why when it does not pass.
 #include "cairn/consumer/verify.h"
 
+#include "cairn/consumer/rebuild.h"
 #include "cairn/consumer/seen_checkpoints.h"
 #include "cairn/core/canonical_json.h"
 #include "cairn/core/file.h"
@@ -12,6 +13,7 @@
 #include "cairn/registry/checkpoint.h"
 #include "cairn/registry/descriptor.h"
 #include "cairn/registry/merkle.h"
+#include "cairn/registry/oci.h"
 #include "cairn/registry/publish.h"
 #include "cairn/registry/reference.h"
 #include "cairn/reproducibility/image_notes.h"
@@ -546,6 +548,104 @@ void check_advisories(const Artifact& artifact, const ImagePolicy& policy, Steps
   }
 }
 
+// --- Step: rebuilds -----------------------------------------------------------------------
+
+// What one rebuild attestation says, once its signature by a pinned rebuilder key is checked.
+struct Attestation {
+  std::vector<std::string> rebuilders;  // the pinned keys that signed it
+  bool passed = false;
+};
+
+Result<std::optional<Attestation>> read_attestation(registry::RegistryClient& client, const Digest& manifest,
+                                                    const Digest& image, const signing::TrustedKeys& keys) {
+  std::optional<registry::FetchedManifest> fetched = CAIRN_TRY(client.fetch_manifest(manifest.to_string()));
+  if (!fetched) return std::optional<Attestation>{};
+  registry::ImageManifest attestation = CAIRN_TRY(registry::parse_manifest(fetched->bytes));
+  if (attestation.layers.size() != 1 || attestation.layers[0].media_type != registry::dsse_envelope_media_type) {
+    return std::optional<Attestation>{};
+  }
+  std::string bytes = CAIRN_TRY(client.fetch_blob(attestation.layers[0], signing::dsse::max_envelope_file_size));
+  signing::dsse::Envelope envelope = CAIRN_TRY(signing::dsse::parse_envelope(bytes));
+  const std::string accepted[] = {std::string(signing::dsse::in_toto_payload_type)};
+  auto signed_by = signing::dsse::verify(envelope, keys, 1, accepted);
+  if (!signed_by.ok()) return std::optional<Attestation>{};  // not by a pinned rebuilder: it does not count
+  Json statement = CAIRN_TRY(parse_json(envelope.payload));
+  JsonReader reader(statement);
+  std::string predicate_type = CAIRN_TRY(reader.string("predicateType"));
+  std::vector<JsonReader> subjects = CAIRN_TRY(reader.elements_of("subject"));
+  if (predicate_type != vsa_predicate_type || subjects.size() != 1) return std::optional<Attestation>{};
+  JsonReader digest = CAIRN_TRY(subjects[0].object("digest"));
+  std::string hex = CAIRN_TRY(digest.string("sha256"));
+  if (hex != image.hex()) return std::optional<Attestation>{};  // about another image
+  JsonReader predicate = CAIRN_TRY(reader.object("predicate"));
+  std::string result = CAIRN_TRY(predicate.string("verificationResult"));
+  Attestation found;
+  for (const auto& signer : signed_by->signers) found.rebuilders.push_back(signer.keyid);
+  found.passed = result == "PASSED";
+  return std::optional<Attestation>(std::move(found));
+}
+
+void check_rebuilds(const Artifact& artifact, const ImagePolicy& policy, const VerifyOptions& options,
+                    const VerifyReport& report, Steps& steps) {
+  if (!artifact.reference || options.offline || !report.manifest || !report.image) {
+    steps.fail("rebuilds", rebuilds_title,
+               fmt::format("the policy asks for {} rebuild attestations, which are read from the registry: verify "
+                           "the registry reference, not a folder",
+                           policy.rebuilds));
+    return;
+  }
+  auto keys = signing::TrustedKeys::load(policy.rebuilder_keys);
+  if (!keys.ok()) {
+    steps.fail("rebuilds", rebuilds_title, "the policy's rebuilder keys: " + keys.error().message());
+    return;
+  }
+  registry::RegistryClient client(*artifact.reference, options.client);
+  auto referrers = client.fetch_referrers(*report.manifest);
+  if (!referrers.ok() || !*referrers) {
+    steps.fail("rebuilds", rebuilds_title,
+               referrers.ok() ? "the registry has no referrers API, where rebuild attestations are kept"
+                              : referrers.error().message());
+    return;
+  }
+  std::set<std::string> reproduced, not_reproduced;
+  Result<void> read = [&]() -> Result<void> {
+    Json index = CAIRN_TRY(parse_json(**referrers));
+    JsonReader reader(index);
+    std::size_t count = 0;
+    for (const JsonReader& item : CAIRN_TRY(reader.elements_of("manifests"))) {
+      registry::Descriptor descriptor = CAIRN_TRY(registry::read_descriptor(item));
+      if (descriptor.artifact_type != rebuild_attestation_type) continue;
+      if (++count > registry::max_attached_envelopes) break;
+      std::optional<Attestation> attestation =
+          CAIRN_TRY(read_attestation(client, descriptor.digest, *report.image, *keys));
+      if (!attestation) continue;
+      for (const auto& rebuilder : attestation->rebuilders) {
+        (attestation->passed ? reproduced : not_reproduced).insert(rebuilder);
+      }
+    }
+    return {};
+  }();
+  if (!read.ok()) {
+    steps.fail("rebuilds", rebuilds_title, "reading the attestations: " + read.error().message());
+    return;
+  }
+  for (const auto& rebuilder : reproduced) not_reproduced.erase(rebuilder);
+  std::string detail = fmt::format("{} of {} required pinned rebuilders reproduced {}", reproduced.size(),
+                                   policy.rebuilds, report.image->to_string());
+  if (!reproduced.empty()) detail += fmt::format(" ({})", fmt::join(reproduced, ", "));
+  if (!not_reproduced.empty()) {
+    detail += fmt::format("; {} reported a different result: {}", not_reproduced.size(),
+                          fmt::join(not_reproduced, ", "));
+  }
+  if (reproduced.size() < policy.rebuilds) {
+    steps.fail("rebuilds", rebuilds_title, std::move(detail));
+  } else if (!not_reproduced.empty()) {
+    steps.warn("rebuilds", rebuilds_title, std::move(detail));
+  } else {
+    steps.pass("rebuilds", rebuilds_title, std::move(detail));
+  }
+}
+
 // --- The artifact -------------------------------------------------------------------------
 
 // Reads the folder's manifest (when it has one) and envelope. Refused when a file is unreadable.
@@ -688,11 +788,10 @@ Result<VerifyReport> verify_image(const VerifyOptions& options) {
   }
   if (policy->rebuilds == 0) {
     steps.not_required("rebuilds", rebuilds_title, "the policy asks for no rebuild attestations");
+  } else if (!subject_ok) {
+    steps.skip("rebuilds", rebuilds_title, not_run);
   } else {
-    steps.fail("rebuilds", rebuilds_title,
-               fmt::format("the policy asks for {} rebuild attestations, and this cairn cannot read them yet (issue "
-                           "13: `cairn rebuild --attest`)",
-                           policy->rebuilds));
+    check_rebuilds(artifact, *policy, options, report, steps);
   }
   return report;
 }

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# `cairn rebuild` end to end, through a real `cairn registry serve`:
+#   - hello, built and published, is rebuilt from the registry alone (sources, lock, provenance):
+#     the same image and the same provenance.json, verified first under a policy as of its build
+#     time; rebuilt again from a pulled folder;
+#   - rebuilders attest it (--attest): a signed SLSA VSA as a referrer of the image, counted by
+#     `cairn verify` against the policy's "rebuilds" (0, 1, then 2 of 2; an unpinned rebuilder
+#     does not count), and a classic in-toto link per Ed25519 rebuilder;
+#   - a build made with one changed compiler flag (-fno-inline, through a g++ wrapper) is not
+#     reproduced: the rebuild names the toolchain program that differs, the ELF sections that
+#     differ, keeps diffoscope's report (when diffoscope is installed), and --attest publishes a
+#     FAILED summary that verify does not count;
+#   - an artifact whose source archive was swapped is refused before anything is built.
+# Usage: rebuild_test.sh CAIRN SOURCE_DIR
+set -euo pipefail
+cairn=$(readlink -f "$1")
+source_dir=$(readlink -f "$2")
+work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-rebuild-test.XXXXXX")
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export XDG_STATE_HOME=$work/state XDG_CACHE_HOME=$work/cache
+unset CAIRN_MANIFEST CAIRN_REGISTRY_TOKEN
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])[sys.argv[1]])' "$1"; }
+
+if ! bwrap --unshare-all --die-with-parent --ro-bind /usr /usr --symlink usr/lib /lib --symlink usr/lib64 /lib64 \
+  /usr/bin/true 2>/dev/null; then
+  echo "skipped: bubblewrap cannot make a sandbox here, so cairn build cannot run"
+  exit 77
+fi
+
+cd "$work"
+chmod 755 "$work"
+for key in publisher rebuilder-a rebuilder-b rebuilder-c stranger log; do
+  "$cairn" key generate --ed25519 $key.key >/dev/null
+done
+mkdir checkout
+cp -r "$source_dir/kernel" "$source_dir/protocols" checkout/
+"$cairn" manifest dev --repo manifest --checkout checkout >/dev/null
+cp -r "$source_dir/examples/hello" hello
+"$cairn" build hello --manifest manifest --sources checkout >out 2>&1 || fail "cairn build: $(cat out)"
+# The same app built with one changed flag: a g++ that adds -fno-inline. It lives outside /usr, so
+# this build runs without the sandbox (which the provenance records).
+cp -r "$source_dir/examples/hello" flagged
+printf '#!/bin/sh\nexec g++ -fno-inline "$@"\n' >gxx-fno-inline
+chmod +x gxx-fno-inline
+"$cairn" build flagged --manifest manifest --sources checkout --no-sandbox --compiler "$work/gxx-fno-inline" >out 2>&1 ||
+  fail "cairn build with the wrapper: $(cat out)"
+ok "built hello, and hello with -fno-inline"
+
+"$cairn" registry serve --root registry --listen 127.0.0.1:0 --origin rebuild-test.example/log --log-key log.key \
+  --manifest-repo manifest >serve.out 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+  address=$(sed -n 's|^.*listening on http://\([^ ]*\).*$|\1|p' serve.out)
+  [ -n "$address" ] && break
+  sleep 0.1
+done
+[ -n "$address" ] || fail "cairn registry serve did not start: $(cat serve.out)"
+registry=http://$address
+"$cairn" registry token add --root registry --push demo >token
+curl -fsS "$registry/log/vkey" >log.vkey
+"$cairn" publish hello/_build/hello "$registry/demo/hello:1.0" --key publisher.key --token-file token >/dev/null
+"$cairn" publish flagged/_build/hello "$registry/demo/flagged:1.0" --key publisher.key --token-file token >/dev/null
+
+# policy FILE [PYTHON]: this test's policy, changed by a Python statement on `image`.
+policy() {
+  python3 - "$1" "${2:-}" <<'PY'
+import json, sys
+p = {"_type": "cairn-verify-policy", "version": 1, "images": [{
+    "match": "127.0.0.1:*/demo/*",
+    "signers": {"keys": ["publisher.key.pub"], "threshold": 1},
+    "manifest": {"root": "manifest/root.json", "development": True},
+    "log": {"vkey_file": "log.vkey"}}]}
+image = p["images"][0]
+exec(sys.argv[2])
+json.dump(p, open(sys.argv[1], "w"), indent=2)
+PY
+}
+policy policy.json
+policy rebuilt.json 'image["rebuilds"] = {"threshold": 2, "keys": ["rebuilder-a.key.pub", "rebuilder-b.key.pub", "rebuilder-c.key.pub"]}'
+
+# --- Reproduced ---
+"$cairn" rebuild "$registry/demo/hello:1.0" --policy policy.json >out 2>err || fail "rebuild: $(cat out err)"
+grep -q "^reproduced: sha256:$(sha256sum hello/_build/hello/hello.spt | cut -d' ' -f1)" out ||
+  fail "not reproduced: $(cat out)"
+grep -q "provenance.json identical too" out || fail "the rebuilt provenance differs: $(cat out)"
+grep -q "toolchain: the same programs and packages as recorded" out || fail "toolchain: $(cat out)"
+ok "rebuilt from the registry alone, verified first: $(grep reproduced out)"
+"$cairn" pull "$registry/demo/hello:1.0" pulled >/dev/null
+"$cairn" --json rebuild pulled >out || fail "rebuild of a pulled folder: $(cat out)"
+[ "$(field reproduced <out)" = True ] || fail "pulled folder: $(cat out)"
+ok "rebuilt from a pulled folder ($(field seconds <out) s)"
+
+# --- Attestations: counted by verify ---
+if "$cairn" verify "$registry/demo/hello:1.0" --policy rebuilt.json >out 2>&1; then fail "verify passed without rebuilds"; fi
+grep -q "^✘ rebuilds.*0 of 2 required" out || fail "no rebuild count: $(cat out)"
+ok "verify without attestations: $(grep '^✘ rebuilds' out | cut -c1-120)"
+mkdir links
+for rebuilder in rebuilder-a stranger; do
+  "$cairn" rebuild "$registry/demo/hello:1.0" --attest $rebuilder.key --token-file token --link-dir links >out 2>err ||
+    fail "rebuild --attest by $rebuilder: $(cat out err)"
+  grep -q "^attestation sha256:.* published" out || fail "no attestation published: $(cat out)"
+done
+if "$cairn" verify "$registry/demo/hello:1.0" --policy rebuilt.json >out 2>&1; then fail "verify passed with one rebuild"; fi
+grep -q "^✘ rebuilds.*1 of 2 required" out || fail "one pinned rebuilder (and one unpinned) should count 1: $(cat out)"
+"$cairn" rebuild "$registry/demo/hello:1.0" --attest rebuilder-b.key --token-file token --link-dir links >out 2>err ||
+  fail "rebuild --attest by rebuilder-b: $(cat out err)"
+"$cairn" verify "$registry/demo/hello:1.0" --policy rebuilt.json >out 2>&1 || fail "verify with two rebuilds: $(cat out)"
+grep -q "^✔ rebuilds.*2 of 2 required" out || fail "two rebuilds not counted: $(cat out)"
+ok "verify counts pinned rebuilders only: $(grep '^✔ rebuilds' out | cut -c1-100)"
+[ "$(ls links | wc -l)" -eq 3 ] || fail "three in-toto links expected: $(ls links)"
+python3 - links/rebuild.*.link <<'PY' || fail "the in-toto links are not what in-toto reads"
+import json, sys
+for path in sys.argv[1:]:
+    link = json.load(open(path))
+    signed = link["signed"]
+    assert signed["_type"] == "link" and signed["name"] == "rebuild", signed
+    assert list(signed["products"]) == ["hello.spt"], signed
+    assert len(link["signatures"]) == 1 and path.endswith(link["signatures"][0]["keyid"][:8] + ".link"), path
+PY
+ok "an in-toto link per Ed25519 rebuilder, named rebuild.<keyid8>.link"
+
+# --- Not reproduced: one changed flag ---
+if "$cairn" rebuild "$registry/demo/flagged:1.0" --work mismatch --attest rebuilder-c.key --token-file token \
+  --link-dir links >out 2>err; then
+  fail "the -fno-inline build was reproduced: $(cat out)"
+fi
+grep -q "^NOT reproduced" out || fail "no mismatch reported: $(cat out err)"
+grep -q "program driver: recorded $work/gxx-fno-inline" out || fail "the changed driver is not named: $(cat out)"
+grep -q "section .text: [0-9]* bytes differ" out || fail "the changed section is not named: $(cat out)"
+grep -q "^  symbol " out || fail "no symbol named: $(cat out)"
+if command -v diffoscope >/dev/null; then
+  grep -q "diffoscope's report: " out || fail "no diffoscope report: $(cat out)"
+  [ -s mismatch/diffoscope.txt ] || fail "the diffoscope report is empty"
+  grep -q "text" mismatch/diffoscope.txt || fail "diffoscope's report does not show .text: $(head -20 mismatch/diffoscope.txt)"
+  diffoscope_note="diffoscope's report kept"
+else
+  diffoscope_note="diffoscope not installed"
+fi
+[ "$(ls links | wc -l)" -eq 3 ] || fail "a link was written for an image that was not reproduced"
+ok "the -fno-inline build is not reproduced, and why: $(grep -E 'program driver|section .text' out | tr '\n' ' ' | cut -c1-240) ($diffoscope_note)"
+policy flagged.json 'image["rebuilds"] = {"threshold": 1, "keys": ["rebuilder-c.key.pub"]}'
+if "$cairn" verify "$registry/demo/flagged:1.0" --policy flagged.json >out 2>&1; then
+  fail "a FAILED attestation counted: $(cat out)"
+fi
+grep -q "0 of 1 required.*1 reported a different result" out || fail "the FAILED summary is not reported: $(cat out)"
+ok "a FAILED summary does not count: $(grep '^✘ rebuilds' out | cut -c1-140)"
+
+# --- A swapped source archive is refused before building ---
+cp -r pulled swapped
+for archive in swapped/sources/*.app.tar.gz; do cp swapped/sources/kernel-*.tar.gz "$archive"; done
+if "$cairn" rebuild swapped >out 2>&1; then fail "a swapped archive was rebuilt"; fi
+grep -q "no source archive for the app\|neither a library of the lock nor the app" out || fail "unclear refusal: $(cat out)"
+ok "a swapped source archive is refused: $(head -c 160 out)"
+echo "all rebuild tests passed"
