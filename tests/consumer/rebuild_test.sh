@@ -98,6 +98,25 @@ ok "rebuilt from the registry alone, verified first: $(grep reproduced out)"
 [ "$(field reproduced <out)" = True ] || fail "pulled folder: $(cat out)"
 ok "rebuilt from a pulled folder ($(field seconds <out) s)"
 
+# --- Checked as of the build time: two years on, the manifest's metadata has expired, and verify
+# refuses it; the rebuild checks signatures and metadata as they stood when the image was built ---
+if command -v faketime >/dev/null; then
+  if faketime -f '+730d' "$cairn" verify "$registry/demo/hello:1.0" --policy policy.json >out 2>&1; then
+    fail "verify two years later accepted expired metadata: $(cat out)"
+  fi
+  grep -q "expired" out || fail "verify two years later does not say expired: $(cat out)"
+  faketime -f '+730d' "$cairn" rebuild "$registry/demo/hello:1.0" --policy policy.json >out 2>err ||
+    fail "rebuild two years later: $(cat out err)"
+  grep -q "^reproduced" out || fail "two years later: $(cat out)"
+  ok "two years later verify refuses the expired manifest, and rebuild (checked as of the build time) reproduces"
+else
+  echo "skipped part: faketime is not installed (bootstrap.sh installs it)"
+fi
+policy stranger.json 'image["signers"]["keys"] = ["stranger.key.pub"]'
+if "$cairn" rebuild "$registry/demo/hello:1.0" --policy stranger.json >out 2>&1; then fail "rebuilt under a policy it fails"; fi
+grep -q "not rebuilt: the artifact does not pass the policy.*signatures" out || fail "unclear refusal: $(cat out)"
+ok "an artifact that fails the policy is not rebuilt: $(head -c 150 out)"
+
 # --- Attestations: counted by verify ---
 if "$cairn" verify "$registry/demo/hello:1.0" --policy rebuilt.json >out 2>&1; then fail "verify passed without rebuilds"; fi
 grep -q "^✘ rebuilds.*0 of 2 required" out || fail "no rebuild count: $(cat out)"
