@@ -199,6 +199,18 @@ JSON
     echo "demo: a development-manifest build passed a strict policy" >&2
     exit 1
   fi
+  log "cairn rebuild: the same bytes from the published artifact alone; a rebuilder attests it"
+  "$cairn" key generate --ed25519 "$work/rebuilder.key" >/dev/null
+  "$cairn" rebuild "$registry/demo/hello:1.0" --policy "$work/policy.json" --attest "$work/rebuilder.key" \
+    --token-file "$work/push.token" --link-dir "$work"
+  log "verify again, now asking for one independent rebuild"
+  python3 - "$work/policy.json" "$work/rebuilt.json" <<'PY'
+import json, sys
+policy = json.load(open(sys.argv[1]))
+policy["images"][0]["rebuilds"] = {"threshold": 1, "keys": ["rebuilder.key.pub"]}
+json.dump(policy, open(sys.argv[2], "w"))
+PY
+  "$cairn" verify "$registry/demo/hello:1.0" --policy "$work/rebuilt.json" | grep -E "rebuilds|accepted|refused"
   kill "$registry_pid"
   wait "$registry_pid" 2>/dev/null || true
 
