@@ -41,7 +41,8 @@ struct ElfFile {
 };
 
 std::string string_at(const std::string& bytes, const Section& table, std::uint64_t index) {
-  if (index >= table.size) return {};
+  // A string table may claim any type, offset and size: only one that lies in the file is read.
+  if (table.offset > bytes.size() || bytes.size() - table.offset < table.size || index >= table.size) return {};
   std::uint64_t start = table.offset + index;
   std::uint64_t end = start;
   while (end < table.offset + table.size && bytes[end] != '\0') ++end;
