@@ -1,6 +1,7 @@
 // Classic in-toto links and layouts (see intoto.h).
 #include "cairn/consumer/intoto.h"
 
+#include "cairn/core/file.h"
 #include "cairn/core/time.h"
 
 #include <fmt/format.h>
@@ -76,6 +77,19 @@ Json rebuild_layout(std::int64_t expires, const std::vector<signing::Ed25519Publ
           {"keys", keys},
           {"steps", Json::array({step})},
           {"inspect", Json::array()}};
+}
+
+Result<void> write_layout(const std::filesystem::path& directory, const Json& layout,
+                          const signing::Ed25519PrivateKey& owner) {
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) return make_error(ErrorCode::io, "create {}: {}", directory.string(), error.message());
+  Json signed_layout = CAIRN_TRY(sign_metadata(layout, owner));
+  std::string layout_text = CAIRN_TRY(canonical_json(signed_layout));
+  std::string key_text = CAIRN_TRY(canonical_json(public_key_json(owner.public_key())));
+  CAIRN_TRY(write_file_atomically(directory / "root.layout", layout_text + "\n"));
+  CAIRN_TRY(write_file_atomically(directory / "owner.pub", key_text + "\n"));
+  return {};
 }
 
 }  // namespace cairn::consumer::intoto

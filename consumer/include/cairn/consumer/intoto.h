@@ -16,6 +16,7 @@
 #include "cairn/signing/ed25519.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,5 +43,11 @@ std::string link_file_name(const signing::Ed25519PublicKey& key);
 // each have produced `image_name`, and nothing else.
 Json rebuild_layout(std::int64_t expires, const std::vector<signing::Ed25519PublicKey>& rebuilders,
                     std::size_t threshold, std::string_view image_name);
+
+// Writes `directory`/root.layout (`layout` signed by `owner`) and `directory`/owner.pub (the
+// owner's public key in securesystemslib's form, what `in-toto-verify -k owner.pub -t ed25519`
+// reads). The directory is created if needed; both files are written atomically.
+Result<void> write_layout(const std::filesystem::path& directory, const Json& layout,
+                          const signing::Ed25519PrivateKey& owner);
 
 }  // namespace cairn::consumer::intoto
