@@ -27,6 +27,7 @@ int run_cairn(int argc, char** argv) {
   add_registry_commands(app, invocation);
   add_publish_commands(app, invocation);
   add_verify_commands(app, invocation);
+  add_audit_commands(app, invocation);
 
   try {
     app.parse(argc, argv);
