@@ -20,7 +20,6 @@ using reproducibility::ResourceDescriptor;
 namespace {
 
 constexpr std::size_t max_log_file_size = std::size_t{1} << 20;
-constexpr std::size_t max_lock_size = std::size_t{16} << 20;
 constexpr std::string_view library_uri_prefix = "cairn-library:";
 constexpr std::string_view debian_uri_prefix = "pkg:deb/debian/";
 
