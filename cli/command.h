@@ -64,5 +64,6 @@ void add_registry_commands(CLI::App& app, Invocation& invocation);
 void add_publish_commands(CLI::App& app, Invocation& invocation);
 void add_verify_commands(CLI::App& app, Invocation& invocation);
 void add_rebuild_commands(CLI::App& app, Invocation& invocation);
+void add_audit_commands(CLI::App& app, Invocation& invocation);  // `audit` and `sbom`
 
 }  // namespace cairn::cli

@@ -28,6 +28,7 @@ int run_cairn(int argc, char** argv) {
   add_publish_commands(app, invocation);
   add_verify_commands(app, invocation);
   add_rebuild_commands(app, invocation);
+  add_audit_commands(app, invocation);
 
   try {
     app.parse(argc, argv);

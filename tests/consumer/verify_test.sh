@@ -12,22 +12,9 @@
 #   policy, a log.json and an envelope that are garbage.
 # The DSSE envelope is also checked without Cairn: PAE built here from the DSSE spec, the signature
 # checked with `openssl pkeyutl -verify -rawin`.
-# Usage: verify_test.sh CAIRN SOURCE_DIR
+# Usage: verify_test.sh CAIRN SOURCE_DIR (the shared setup is in setup.sh)
 set -euo pipefail
-cairn=$(readlink -f "$1")
-source_dir=$(readlink -f "$2")
-work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-verify-test.XXXXXX")
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export XDG_STATE_HOME=$work/state XDG_CACHE_HOME=$work/cache
-unset CAIRN_MANIFEST CAIRN_REGISTRY_TOKEN
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" "$1" "$2" verify
 field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])[sys.argv[1]])' "$1"; }
 # step_status ID: the status of step ID in the --json report on stdin.
 step_status() {
@@ -37,61 +24,18 @@ report = json.loads(sys.stdin.read().splitlines()[-1])
 print(next(s["status"] for s in report["steps"] if s["id"] == sys.argv[1]))' "$1"
 }
 
-if ! bwrap --unshare-all --die-with-parent --ro-bind /usr /usr --symlink usr/lib /lib --symlink usr/lib64 /lib64 \
-  /usr/bin/true 2>/dev/null; then
-  echo "skipped: bubblewrap cannot make a sandbox here, so cairn build cannot run"
-  exit 77
-fi
-
-cd "$work"
-chmod 755 "$work"
-
 # --- Keys, a signed manifest of the in-repo libraries, two builds ---
-for key in root maintainer publisher second stranger; do "$cairn" key generate --ed25519 $key.key >/dev/null; done
-mkdir checkout
-cp -r "$source_dir/kernel" "$source_dir/protocols" checkout/
-"$cairn" manifest init --root-key root.key.pub --maintainer-key maintainer.key.pub --out repo >/dev/null
-"$cairn" manifest sign --key root.key repo/root.json >/dev/null
-libraries=(checkout/kernel checkout/kernel/net checkout/protocols/*/)
-for library in "${libraries[@]}"; do "$cairn" manifest release "$library" --repo repo >/dev/null; done
-"$cairn" manifest sign --key maintainer.key repo/libraries/*/*.json >/dev/null
-"$cairn" manifest snapshot --repo repo --key root.key >/dev/null
-cp -r "$source_dir/examples/hello" hello
-cp -r "$source_dir/examples/udp-echo" udp-echo
+make_manifest publisher second stranger
 cp -r "$source_dir/examples/hello" greeter
 sed -i 's/Hello from Cairn/Greetings from Cairn/' greeter/main.cc
-for app in hello udp-echo greeter; do
-  "$cairn" build $app --manifest repo --root repo/root.json --sources checkout >out 2>&1 || fail "cairn build $app: $(cat out)"
-done
+build_apps hello udp-echo greeter
 ok "built hello, udp-echo and a changed hello (greeter) against a signed manifest"
 
 # --- The registry (serving the manifest at /manifest/) and its log key ---
-start_registry() {  # NAME LOG_KEY: sets registry_url and token
-  local name=$1 log_key=$2 address=
-  mkdir -p "$name"
-  "$cairn" registry serve --root "$name/root" --listen 127.0.0.1:0 --origin verify-test.example/log \
-    --log-key "$log_key" --manifest-repo repo >"$name/serve.out" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 100); do
-    address=$(sed -n 's|^.*listening on http://\([^ ]*\).*$|\1|p' "$name/serve.out")
-    [ -n "$address" ] && break
-    sleep 0.1
-  done
-  [ -n "$address" ] || fail "cairn registry serve did not start: $(cat "$name/serve.out")"
-  registry_url=http://$address
-  "$cairn" registry token add --root "$name/root" --push demo >"$name/token" 2>"$name/token.err" ||
-    fail "cairn registry token add: $(cat "$name/token.err")"
-}
 "$cairn" key generate --ed25519 log.key >/dev/null
 start_registry registry log.key
 registry=$registry_url token_file=registry/token
 curl -fsS "$registry/log/vkey" >log.vkey
-publish() {  # BUILD REF [options...]
-  local build=$1 ref=$2
-  shift 2
-  "$cairn" --json publish "$build" "$ref" --token-file "$token_file" "$@" >out 2>err ||
-    fail "cairn publish $ref: $(cat err)"
-}
 publish hello/_build/hello "$registry/demo/hello:1.0" --key publisher.key
 publish udp-echo/_build/udp-echo "$registry/demo/udp-echo:1.0" --key publisher.key
 
