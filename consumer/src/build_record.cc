@@ -44,60 +44,6 @@ Result<std::optional<std::uint64_t>> read_log_index(const fs::path& folder) {
   return std::optional<std::uint64_t>(index);
 }
 
-// The lock the provenance carries as its "cairn.lock" byproduct, checked against its own digest
-// and against the provenance's list of libraries; nullopt when the provenance carries none.
-Result<std::optional<manifest::LockFile>> lock_in_provenance(const Provenance& provenance) {
-  const ResourceDescriptor* descriptor = reproducibility::find_descriptor(provenance.byproducts, "cairn.lock");
-  if (descriptor == nullptr || !descriptor->content) return std::optional<manifest::LockFile>{};
-  if (!descriptor->digest || Digest::sha256_of(*descriptor->content) != *descriptor->digest) {
-    return make_error(ErrorCode::malformed,
-                      "provenance.json: its cairn.lock byproduct does not match the byproduct's own digest (the "
-                      "provenance was damaged or changed)");
-  }
-  manifest::LockFile lock =
-      CAIRN_TRY(manifest::parse_lock(*descriptor->content).with_context("provenance.json's cairn.lock byproduct"));
-  return std::optional<manifest::LockFile>(std::move(lock));
-}
-
-// The provenance's libraries (resolvedDependencies "cairn-library:NAME@VERSION") are exactly the
-// lock's, at the same versions and trees.
-Result<void> check_libraries_agree(const Provenance& provenance, const manifest::LockFile& lock,
-                                   std::string_view lock_source) {
-  std::set<std::string> listed;
-  for (const ResourceDescriptor& dependency : provenance.resolved_dependencies) {
-    if (!dependency.uri.starts_with(library_uri_prefix)) continue;
-    auto locked = lock.libraries.find(dependency.name);
-    if (locked == lock.libraries.end()) {
-      return make_error(ErrorCode::malformed, "the provenance lists library {}, which {} does not", dependency.name,
-                        lock_source);
-    }
-    std::string expected_uri = fmt::format("{}{}@{}", library_uri_prefix, dependency.name, locked->second.version);
-    if (dependency.uri != expected_uri || dependency.digest != locked->second.tree) {
-      return make_error(ErrorCode::malformed, "library {}: the provenance and {} disagree on its version or tree",
-                        dependency.name, lock_source);
-    }
-    listed.insert(dependency.name);
-  }
-  if (listed.size() != lock.libraries.size()) {
-    return make_error(ErrorCode::malformed, "{} has {} libraries, the provenance lists {}", lock_source,
-                      lock.libraries.size(), listed.size());
-  }
-  return {};
-}
-
-// The lock gives the dependency-list digest the image's .note.cairn records.
-Result<void> check_lock_matches_note(const manifest::LockFile& lock, const reproducibility::BuildNote& note,
-                                     std::string_view lock_source) {
-  Digest dependencies = CAIRN_TRY(manifest::dependency_list_digest(lock));
-  if (dependencies != note.dependencies) {
-    return make_error(ErrorCode::refused,
-                      "the image's .note.cairn records dependency list {}, but {} gives {}: that lock belongs to "
-                      "another build (or was changed)",
-                      note.dependencies.to_string(), lock_source, dependencies.to_string());
-  }
-  return {};
-}
-
 void take_unikernel_facts(BuildRecord& record) {
   const Provenance& provenance = *record.provenance;
   const Json& parameters = provenance.external_parameters;
@@ -225,6 +171,63 @@ Result<void> read_bare_image(BuildRecord& record, const fs::path& image) {
 }
 
 }  // namespace
+
+// The lock the provenance carries as its "cairn.lock" byproduct, checked against its own digest
+// and against the provenance's list of libraries; nullopt when the provenance carries none.
+Result<std::optional<manifest::LockFile>> lock_in_provenance(const Provenance& provenance) {
+  const ResourceDescriptor* descriptor = reproducibility::find_descriptor(provenance.byproducts, "cairn.lock");
+  if (descriptor == nullptr || !descriptor->content) return std::optional<manifest::LockFile>{};
+  if (!descriptor->digest || Digest::sha256_of(*descriptor->content) != *descriptor->digest) {
+    return make_error(ErrorCode::malformed,
+                      "provenance.json: its cairn.lock byproduct does not match the byproduct's own digest (the "
+                      "provenance was damaged or changed)");
+  }
+  manifest::LockFile lock =
+      CAIRN_TRY(manifest::parse_lock(*descriptor->content).with_context("provenance.json's cairn.lock byproduct"));
+  return std::optional<manifest::LockFile>(std::move(lock));
+}
+
+// The provenance's libraries (resolvedDependencies "cairn-library:NAME@VERSION") are exactly the
+// lock's, at the same versions and trees.
+Result<void> check_libraries_agree(const Provenance& provenance, const manifest::LockFile& lock,
+                                   std::string_view lock_source) {
+  std::set<std::string> listed;
+  for (const ResourceDescriptor& dependency : provenance.resolved_dependencies) {
+    if (!dependency.uri.starts_with(library_uri_prefix)) continue;
+    auto locked = lock.libraries.find(dependency.name);
+    if (locked == lock.libraries.end()) {
+      return make_error(ErrorCode::malformed, "the provenance lists library {}, which {} does not", dependency.name,
+                        lock_source);
+    }
+    std::string expected_uri = fmt::format("{}{}@{}", library_uri_prefix, dependency.name, locked->second.version);
+    if (dependency.uri != expected_uri || dependency.digest != locked->second.tree ||
+        dependency.annotations.value("entry", "") != locked->second.entry.to_string()) {
+      return make_error(ErrorCode::malformed,
+                        "library {}: the provenance and {} disagree on its version, tree or signed entry",
+                        dependency.name, lock_source);
+    }
+    listed.insert(dependency.name);
+  }
+  if (listed.size() != lock.libraries.size()) {
+    return make_error(ErrorCode::malformed, "{} has {} libraries, the provenance lists {}", lock_source,
+                      lock.libraries.size(), listed.size());
+  }
+  return {};
+}
+
+// The lock gives the dependency-list digest the image's .note.cairn records.
+Result<void> check_lock_matches_note(const manifest::LockFile& lock, const reproducibility::BuildNote& note,
+                                     std::string_view lock_source) {
+  Digest dependencies = CAIRN_TRY(manifest::dependency_list_digest(lock));
+  if (dependencies != note.dependencies) {
+    return make_error(ErrorCode::refused,
+                      "the image's .note.cairn records dependency list {}, but {} gives {}: that lock belongs to "
+                      "another build (or was changed)",
+                      note.dependencies.to_string(), lock_source, dependencies.to_string());
+  }
+  return {};
+}
+
 
 std::string_view to_string(TargetKind kind) {
   switch (kind) {

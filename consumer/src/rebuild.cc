@@ -4,6 +4,7 @@
 
 #include "cairn/builder/build.h"
 #include "cairn/builder/toolchain.h"
+#include "cairn/consumer/build_record.h"
 #include "cairn/consumer/intoto.h"
 #include "cairn/consumer/verify.h"
 #include "cairn/core/canonical_json.h"
@@ -39,14 +40,13 @@ bool is_toolchain(const ResourceDescriptor& descriptor) {
   return descriptor.annotations.is_object() && descriptor.annotations.value("toolchain", false);
 }
 
-// The lock a provenance carries (its "cairn.lock" byproduct), checked against its digest.
+// The lock a provenance carries (its "cairn.lock" byproduct, checked), with its exact text.
 Result<std::pair<manifest::LockFile, std::string>> provenance_lock(const Provenance& provenance) {
-  const ResourceDescriptor* lock = reproducibility::find_descriptor(provenance.byproducts, "cairn.lock");
-  if (lock == nullptr || !lock->content || !lock->digest || Digest::sha256_of(*lock->content) != *lock->digest) {
-    return make_error(ErrorCode::malformed, "the provenance holds no cairn.lock byproduct that matches its digest");
-  }
-  manifest::LockFile parsed = CAIRN_TRY(manifest::parse_lock(*lock->content).with_context("the provenance's lock"));
-  return std::pair<manifest::LockFile, std::string>(std::move(parsed), *lock->content);
+  std::optional<manifest::LockFile> lock = CAIRN_TRY(lock_in_provenance(provenance));
+  if (!lock) return make_error(ErrorCode::malformed, "the provenance holds no cairn.lock byproduct");
+  CAIRN_TRY(check_libraries_agree(provenance, *lock, "the provenance's lock"));
+  const ResourceDescriptor* descriptor = reproducibility::find_descriptor(provenance.byproducts, "cairn.lock");
+  return std::pair<manifest::LockFile, std::string>(std::move(*lock), *descriptor->content);
 }
 
 // Unpacks every sources/*.tar.gz of `folder`, matching each to a library of `lock` or to the app by

@@ -2,6 +2,7 @@
 // against the policy and says why when it does not pass.
 #include "cairn/consumer/verify.h"
 
+#include "cairn/consumer/build_record.h"
 #include "cairn/consumer/rebuild.h"
 #include "cairn/consumer/seen_checkpoints.h"
 #include "cairn/core/canonical_json.h"
@@ -35,7 +36,6 @@ using reproducibility::ResourceDescriptor;
 namespace {
 
 constexpr std::size_t max_log_file_size = std::size_t{1} << 20;
-constexpr std::string_view library_uri_prefix = "cairn-library:";
 constexpr std::string_view manifest_uri_prefix = "cairn-manifest:";
 
 // What the steps share: the artifact's files and what earlier steps established.
@@ -376,53 +376,27 @@ void check_log(Artifact& artifact, const ImagePolicy& policy, const VerifyOption
 // manifest, and against the image's .note.cairn. Empty when they agree, else why not.
 Result<std::string> check_build_record(Artifact& artifact) {
   const Provenance& provenance = *artifact.provenance;
-  const ResourceDescriptor* lock_descriptor = reproducibility::find_descriptor(provenance.byproducts, "cairn.lock");
-  if (lock_descriptor == nullptr || !lock_descriptor->content || !lock_descriptor->digest) {
-    return std::string("the provenance holds no cairn.lock byproduct");
-  }
-  if (Digest::sha256_of(*lock_descriptor->content) != *lock_descriptor->digest) {
-    return std::string("the provenance's cairn.lock does not match its own digest");
-  }
-  manifest::LockFile lock = CAIRN_TRY(manifest::parse_lock(*lock_descriptor->content).with_context("cairn.lock"));
-
-  std::set<std::string> listed;
-  for (const ResourceDescriptor& dependency : provenance.resolved_dependencies) {
-    if (!dependency.uri.starts_with(library_uri_prefix)) continue;
-    auto locked = lock.libraries.find(dependency.name);
-    if (locked == lock.libraries.end()) {
-      return fmt::format("the provenance lists library {}, which the lock does not", dependency.name);
-    }
-    std::string expected_uri = fmt::format("{}{}@{}", library_uri_prefix, dependency.name, locked->second.version);
-    if (dependency.uri != expected_uri || dependency.digest != locked->second.tree ||
-        dependency.annotations.value("entry", "") != locked->second.entry.to_string()) {
-      return fmt::format("library {}: the provenance and the lock disagree (version, tree or entry)", dependency.name);
-    }
-    listed.insert(dependency.name);
-  }
-  if (listed.size() != lock.libraries.size()) {
-    return fmt::format("the lock has {} libraries, the provenance lists {}", lock.libraries.size(), listed.size());
-  }
+  std::optional<manifest::LockFile> lock = CAIRN_TRY(lock_in_provenance(provenance));
+  if (!lock) return std::string("the provenance holds no cairn.lock byproduct");
+  Result<void> agree = check_libraries_agree(provenance, *lock, "the provenance's lock");
+  if (!agree.ok()) return agree.error().message();
   const ResourceDescriptor* manifest_descriptor =
       reproducibility::find_descriptor(provenance.resolved_dependencies, "manifest");
   if (manifest_descriptor == nullptr ||
-      manifest_descriptor->uri != fmt::format("{}{}", manifest_uri_prefix, lock.repository) ||
-      manifest_descriptor->annotations.value("development", !lock.development) != lock.development) {
+      manifest_descriptor->uri != fmt::format("{}{}", manifest_uri_prefix, lock->repository) ||
+      manifest_descriptor->annotations.value("development", !lock->development) != lock->development) {
     return std::string("the provenance's manifest does not match the lock's");
   }
-
   auto notes = reproducibility::read_image_notes(artifact.image);
   if (!notes.ok()) return "the image's notes: " + notes.error().message();
   if (!notes->build) return std::string("the image has no .note.cairn, so it cannot be tied to its provenance");
-  Digest dependencies = CAIRN_TRY(manifest::dependency_list_digest(lock));
-  if (notes->build->dependencies != dependencies) {
-    return fmt::format("the image's .note.cairn records dependency list {}, the provenance's lock gives {}",
-                       notes->build->dependencies.to_string(), dependencies.to_string());
-  }
-  if (notes->build->manifest.to_string() != lock.repository) {
+  Result<void> noted = check_lock_matches_note(*lock, *notes->build, "the provenance's lock");
+  if (!noted.ok()) return noted.error().message();
+  if (notes->build->manifest.to_string() != lock->repository) {
     return fmt::format("the image's .note.cairn names manifest {}, the lock {}", notes->build->manifest.to_string(),
-                       lock.repository);
+                       lock->repository);
   }
-  artifact.lock = std::move(lock);
+  artifact.lock = std::move(*lock);
   return std::string();
 }
 

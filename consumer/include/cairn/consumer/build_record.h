@@ -68,6 +68,17 @@ struct ReadTargetOptions {
   bool allow_bare = false;
 };
 
+// The lock the provenance carries as its "cairn.lock" byproduct, checked against the byproduct's
+// own digest; nullopt when the provenance carries none.
+Result<std::optional<manifest::LockFile>> lock_in_provenance(const reproducibility::Provenance& provenance);
+// The provenance's libraries (resolvedDependencies "cairn-library:NAME@VERSION") are exactly the
+// lock's, at the same versions, trees and signed entries. `lock_source` names the lock in errors.
+Result<void> check_libraries_agree(const reproducibility::Provenance& provenance, const manifest::LockFile& lock,
+                                   std::string_view lock_source);
+// The lock gives the dependency-list digest the image's .note.cairn records.
+Result<void> check_lock_matches_note(const manifest::LockFile& lock, const reproducibility::BuildNote& note,
+                                     std::string_view lock_source);
+
 // Reads the target (see above). `scratch` receives the temporary folder a reference is pulled
 // into; the record's paths point inside it, so it must outlive the record's use.
 Result<BuildRecord> read_build_record(const ReadTargetOptions& options, std::optional<TemporaryDirectory>& scratch);
