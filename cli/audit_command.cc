@@ -5,12 +5,14 @@
 #include "command.h"
 
 #include "cairn/consumer/audit.h"
+#include "cairn/consumer/intoto.h"
 #include "cairn/consumer/sbom.h"
 #include "cairn/core/file.h"
 #include "cairn/core/time.h"
 
 #include <fmt/format.h>
 
+#include <ctime>
 #include <memory>
 
 namespace cairn::cli {
@@ -24,6 +26,15 @@ struct TargetCommandOptions {
   std::string root;
   std::string token_file;
   std::string ca_file;
+};
+
+struct AuditCommandOptions : TargetCommandOptions {
+  // --in-toto-layout: a classic in-toto layout requiring `threshold` of the rebuilders.
+  std::string layout_directory;
+  std::string owner_key;
+  std::vector<std::string> rebuilder_keys;
+  std::size_t threshold = 1;
+  std::int64_t layout_days = 365;
 };
 
 struct SbomCommandOptions : TargetCommandOptions {
@@ -140,8 +151,11 @@ void print_audit(const consumer::AuditReport& report) {
   if (report.kind != consumer::TargetKind::lock) {
     std::printf("├─ toolchain  %zu Debian packages (build tools, not in the image)\n", report.toolchain.size());
     std::printf("└─ rebuild attestations: %s\n",
-                report.rebuild_attestations.empty() ? "none found"
-                                                    : fmt::format("{}", fmt::join(report.rebuild_attestations, ", ")).c_str());
+                report.rebuild_attestations.empty() ? "none found" : std::to_string(report.rebuild_attestations.size()).c_str());
+    for (const auto& attestation : report.rebuild_attestations) std::printf("     %s\n", attestation.c_str());
+    if (!report.rebuild_attestations_note.empty()) {
+      std::printf("     (%s)\n", report.rebuild_attestations_note.c_str());
+    }
   }
   if (report.warnings.empty()) {
     std::printf("no warnings\n");
@@ -153,11 +167,47 @@ void print_audit(const consumer::AuditReport& report) {
   }
 }
 
-Result<void> run_audit(const Invocation& invocation, const TargetCommandOptions& options) {
+// Writes root.layout and owner.pub into the layout directory: `threshold` of the rebuilder keys
+// must each have rebuilt the audited image (in-toto-verify checks their rebuild.<id>.link files).
+Result<void> write_in_toto_layout(const AuditCommandOptions& options, const consumer::AuditReport& report) {
+  if (!report.image_file) {
+    return make_error(ErrorCode::invalid_argument, "--in-toto-layout needs an image: {} has none", report.target);
+  }
+  if (options.owner_key.empty() || options.rebuilder_keys.empty()) {
+    return make_error(ErrorCode::invalid_argument, "--in-toto-layout needs --owner-key and --rebuilder-key");
+  }
+  if (options.threshold == 0 || options.threshold > options.rebuilder_keys.size()) {
+    return make_error(ErrorCode::invalid_argument, "--threshold {} with {} rebuilder keys", options.threshold,
+                      options.rebuilder_keys.size());
+  }
+  signing::Ed25519PrivateKey owner =
+      CAIRN_TRY(signing::Ed25519PrivateKey::load(options.owner_key).with_context("--owner-key (Ed25519 only)"));
+  std::vector<signing::Ed25519PublicKey> rebuilders;
+  for (const auto& file : options.rebuilder_keys) {
+    signing::Ed25519PublicKey key =
+        CAIRN_TRY(signing::Ed25519PublicKey::load(file).with_context("--rebuilder-key (Ed25519 only)"));
+    rebuilders.push_back(std::move(key));
+  }
+  std::int64_t expires = static_cast<std::int64_t>(std::time(nullptr)) + options.layout_days * 24 * 60 * 60;
+  std::string image_name = std::filesystem::path(*report.image_file).filename().string();
+  Json layout = consumer::intoto::rebuild_layout(expires, rebuilders, options.threshold, image_name);
+  CAIRN_TRY(consumer::intoto::write_layout(options.layout_directory, layout, owner));
+  return {};
+}
+
+Result<void> run_audit(const Invocation& invocation, const AuditCommandOptions& options) {
   consumer::AuditOptions audit;
   audit.target = CAIRN_TRY(target_options(options));
   audit.manifest = manifest_request(options);
   consumer::AuditReport report = CAIRN_TRY(consumer::audit(audit));
+  if (!options.layout_directory.empty()) {
+    CAIRN_TRY(write_in_toto_layout(options, report));
+    if (!invocation.json) {
+      std::printf("in-toto layout: %s/root.layout (%zu of %zu rebuilders), owner key %s/owner.pub\n",
+                  options.layout_directory.c_str(), options.threshold, options.rebuilder_keys.size(),
+                  options.layout_directory.c_str());
+    }
+  }
   if (invocation.json) {
     print_json(consumer::to_json(report));
   } else {
@@ -181,12 +231,22 @@ void add_audit_commands(CLI::App& app, Invocation& invocation) {
   sbom->add_option("-o,--output", sbom_options->output, "Write to FILE instead of stdout (only when complete)");
   on_run(sbom, invocation, sbom_options, run_sbom);
 
-  auto audit_options = std::make_shared<TargetCommandOptions>();
+  auto audit_options = std::make_shared<AuditCommandOptions>();
   CLI::App* audit = app.add_subcommand(
       "audit", "Show where every part of a unikernel came from (libraries, licenses, signers, manifest snapshot, log "
                "index, rebuilds) and warn about single signers, expiring metadata, yanked versions and advisories");
   add_target_options(*audit, *audit_options,
                      "A registry reference, a folder from `cairn pull`, _build/<name>, an image (*.spt) or a cairn.lock");
+  audit->add_option("--in-toto-layout", audit_options->layout_directory,
+                    "Also write a classic in-toto layout (DIR/root.layout, DIR/owner.pub) requiring --threshold of the "
+                    "--rebuilder-key rebuilders to have rebuilt this image; Debian's in-toto-verify checks it with "
+                    "their rebuild.<id>.link files");
+  audit->add_option("--owner-key", audit_options->owner_key, "The layout owner's Ed25519 private key file");
+  audit->add_option("--rebuilder-key", audit_options->rebuilder_keys, "A rebuilder's Ed25519 public key file (repeat)")
+      ->allow_extra_args(false);
+  audit->add_option("--threshold", audit_options->threshold, "How many rebuilders must agree")->capture_default_str();
+  audit->add_option("--layout-days", audit_options->layout_days, "Days until the layout expires")
+      ->capture_default_str();
   on_run(audit, invocation, audit_options, run_audit);
 }
 

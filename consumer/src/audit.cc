@@ -1,6 +1,8 @@
 // `cairn audit` (see audit.h): the build record read from the target, the manifest (when given)
 // consulted for each library, and the warnings a consumer should see.
 #include "cairn/consumer/audit.h"
+#include "cairn/consumer/rebuild.h"
+#include "cairn/registry/reference.h"
 
 #include "cairn/core/time.h"
 #include "cairn/manifest/lock.h"
@@ -166,6 +168,26 @@ Result<AuditReport> audit(const AuditOptions& options) {
     consult_manifest(report, repository, options.clock());
   }
   warn_single_signers(report);
+  // Rebuild attestations live in the registry, beside the image manifest.
+  if (record.kind == TargetKind::reference && record.oci_manifest && record.image_digest) {
+    registry::Reference reference = CAIRN_TRY(registry::parse_reference(record.target));
+    registry::RegistryClient client(reference, options.target.client);
+    auto found = find_rebuild_attestations(client, *record.oci_manifest, *record.image_digest, nullptr);
+    if (!found.ok()) {
+      report.rebuild_attestations_note = found.error().message();
+    } else {
+      for (const RebuildAttestation& attestation : *found) {
+        report.rebuild_attestations.push_back(fmt::format(
+            "{} by {} at {} ({})", attestation.passed ? "PASSED" : "FAILED", fmt::join(attestation.keyids, ", "),
+            attestation.time_verified.empty() ? "?" : attestation.time_verified,
+            attestation.verifier.empty() ? "unknown verifier" : attestation.verifier));
+      }
+      report.rebuild_attestations_note =
+          "signatures not checked here: pin the rebuilders' keys in a policy's \"rebuilds\" and run cairn verify";
+    }
+  } else if (record.kind != TargetKind::lock) {
+    report.rebuild_attestations_note = "kept in the registry: audit the registry reference to see them";
+  }
   return report;
 }
 
@@ -214,6 +236,7 @@ Json to_json(const AuditReport& report) {
   }
   json["toolchain"] = std::move(toolchain);
   json["rebuild_attestations"] = report.rebuild_attestations;
+  if (!report.rebuild_attestations_note.empty()) json["rebuild_attestations_note"] = report.rebuild_attestations_note;
   Json warnings = Json::array();
   for (const AuditWarning& warning : report.warnings) {
     warnings.push_back({{"kind", warning.kind}, {"subject", warning.subject}, {"message", warning.message}});

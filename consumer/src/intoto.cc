@@ -59,7 +59,11 @@ Json rebuild_layout(std::int64_t expires, const std::vector<signing::Ed25519Publ
   Json keyids = Json::array();
   for (const auto& key : rebuilders) {
     std::string keyid = keyid_of(key);
-    keys[keyid] = public_key_json(key);
+    // In a layout each key also carries its keyid (securesystemslib's ANYKEY_SCHEMA needs it when
+    // in-toto checks a link's signature); the id is still computed without it.
+    Json entry = public_key_json(key);
+    entry["keyid"] = keyid;
+    keys[keyid] = std::move(entry);
     keyids.push_back(keyid);
   }
   Json step = {{"_type", "step"},

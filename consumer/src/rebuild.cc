@@ -9,6 +9,7 @@
 #include "cairn/consumer/verify.h"
 #include "cairn/core/canonical_json.h"
 #include "cairn/core/file.h"
+#include "cairn/core/json_reader.h"
 #include "cairn/core/subprocess.h"
 #include "cairn/core/time.h"
 #include "cairn/manifest/lock.h"
@@ -157,7 +158,72 @@ Result<Digest> publish_attestation(const registry::Reference& reference, const r
   return digest;
 }
 
+// One attestation, or nullopt when it is not a VSA about `image` in a DSSE envelope.
+Result<std::optional<RebuildAttestation>> read_attestation(registry::RegistryClient& client, const Digest& manifest,
+                                                           const Digest& image, const signing::TrustedKeys* keys) {
+  std::optional<registry::FetchedManifest> fetched = CAIRN_TRY(client.fetch_manifest(manifest.to_string()));
+  if (!fetched) return std::optional<RebuildAttestation>{};
+  registry::ImageManifest attestation = CAIRN_TRY(registry::parse_manifest(fetched->bytes));
+  if (attestation.layers.size() != 1 || attestation.layers[0].media_type != registry::dsse_envelope_media_type) {
+    return std::optional<RebuildAttestation>{};
+  }
+  std::string bytes = CAIRN_TRY(client.fetch_blob(attestation.layers[0], signing::dsse::max_envelope_file_size));
+  Result<signing::dsse::Envelope> envelope = signing::dsse::parse_envelope(bytes);
+  if (!envelope.ok() || envelope->payload_type != signing::dsse::in_toto_payload_type) {
+    return std::optional<RebuildAttestation>{};
+  }
+  Result<Json> statement = parse_json(envelope->payload);
+  if (!statement.ok() || !statement->is_object() || statement->value("predicateType", "") != vsa_predicate_type) {
+    return std::optional<RebuildAttestation>{};
+  }
+  const Json& subjects = (*statement)["subject"];
+  if (!subjects.is_array() || subjects.size() != 1 || !subjects[0].is_object() ||
+      !subjects[0].contains("digest") || !subjects[0]["digest"].is_object() ||
+      subjects[0]["digest"].value("sha256", "") != image.hex()) {
+    return std::optional<RebuildAttestation>{};
+  }
+  const Json& predicate = (*statement)["predicate"];
+  if (!predicate.is_object()) return std::optional<RebuildAttestation>{};
+  RebuildAttestation found;
+  found.manifest = manifest;
+  for (const auto& signature : envelope->signatures) found.keyids.push_back(signature.keyid);
+  found.passed = predicate.value("verificationResult", "") == "PASSED";
+  found.time_verified = predicate.value("timeVerified", "");
+  if (predicate.contains("verifier") && predicate["verifier"].is_object()) {
+    found.verifier = predicate["verifier"].value("id", "");
+  }
+  if (keys != nullptr) {
+    const std::string accepted[] = {std::string(signing::dsse::in_toto_payload_type)};
+    auto signed_by = signing::dsse::verify(*envelope, *keys, 1, accepted);
+    if (signed_by.ok()) {
+      for (const auto& signer : signed_by->signers) found.verified.push_back(signer.keyid);
+    }
+  }
+  return std::optional<RebuildAttestation>(std::move(found));
+}
+
 }  // namespace
+
+Result<std::vector<RebuildAttestation>> find_rebuild_attestations(registry::RegistryClient& client,
+                                                                  const Digest& manifest, const Digest& image,
+                                                                  const signing::TrustedKeys* keys) {
+  std::optional<std::string> referrers = CAIRN_TRY(client.fetch_referrers(manifest));
+  if (!referrers) {
+    return make_error(ErrorCode::unsupported, "the registry has no referrers API, where rebuild attestations are kept");
+  }
+  Json index = CAIRN_TRY(parse_json(*referrers));
+  JsonReader reader(index);
+  std::vector<RebuildAttestation> found;
+  std::size_t count = 0;
+  for (const JsonReader& item : CAIRN_TRY(reader.elements_of("manifests"))) {
+    registry::Descriptor descriptor = CAIRN_TRY(registry::read_descriptor(item));
+    if (descriptor.artifact_type != rebuild_attestation_type) continue;
+    if (++count > registry::max_attached_envelopes) break;
+    std::optional<RebuildAttestation> attestation = CAIRN_TRY(read_attestation(client, descriptor.digest, image, keys));
+    if (attestation) found.push_back(std::move(*attestation));
+  }
+  return found;
+}
 
 Result<std::vector<ToolchainDifference>> compare_toolchain(const Provenance& provenance, const std::string& compiler) {
   builder::Toolchain here = CAIRN_TRY(builder::find_toolchain(compiler));

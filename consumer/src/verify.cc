@@ -524,41 +524,6 @@ void check_advisories(const Artifact& artifact, const ImagePolicy& policy, Steps
 
 // --- Step: rebuilds -----------------------------------------------------------------------
 
-// What one rebuild attestation says, once its signature by a pinned rebuilder key is checked.
-struct Attestation {
-  std::vector<std::string> rebuilders;  // the pinned keys that signed it
-  bool passed = false;
-};
-
-Result<std::optional<Attestation>> read_attestation(registry::RegistryClient& client, const Digest& manifest,
-                                                    const Digest& image, const signing::TrustedKeys& keys) {
-  std::optional<registry::FetchedManifest> fetched = CAIRN_TRY(client.fetch_manifest(manifest.to_string()));
-  if (!fetched) return std::optional<Attestation>{};
-  registry::ImageManifest attestation = CAIRN_TRY(registry::parse_manifest(fetched->bytes));
-  if (attestation.layers.size() != 1 || attestation.layers[0].media_type != registry::dsse_envelope_media_type) {
-    return std::optional<Attestation>{};
-  }
-  std::string bytes = CAIRN_TRY(client.fetch_blob(attestation.layers[0], signing::dsse::max_envelope_file_size));
-  signing::dsse::Envelope envelope = CAIRN_TRY(signing::dsse::parse_envelope(bytes));
-  const std::string accepted[] = {std::string(signing::dsse::in_toto_payload_type)};
-  auto signed_by = signing::dsse::verify(envelope, keys, 1, accepted);
-  if (!signed_by.ok()) return std::optional<Attestation>{};  // not by a pinned rebuilder: it does not count
-  Json statement = CAIRN_TRY(parse_json(envelope.payload));
-  JsonReader reader(statement);
-  std::string predicate_type = CAIRN_TRY(reader.string("predicateType"));
-  std::vector<JsonReader> subjects = CAIRN_TRY(reader.elements_of("subject"));
-  if (predicate_type != vsa_predicate_type || subjects.size() != 1) return std::optional<Attestation>{};
-  JsonReader digest = CAIRN_TRY(subjects[0].object("digest"));
-  std::string hex = CAIRN_TRY(digest.string("sha256"));
-  if (hex != image.hex()) return std::optional<Attestation>{};  // about another image
-  JsonReader predicate = CAIRN_TRY(reader.object("predicate"));
-  std::string result = CAIRN_TRY(predicate.string("verificationResult"));
-  Attestation found;
-  for (const auto& signer : signed_by->signers) found.rebuilders.push_back(signer.keyid);
-  found.passed = result == "PASSED";
-  return std::optional<Attestation>(std::move(found));
-}
-
 void check_rebuilds(const Artifact& artifact, const ImagePolicy& policy, const VerifyOptions& options,
                     const VerifyReport& report, Steps& steps) {
   if (!artifact.reference || options.offline || !report.manifest || !report.image) {
@@ -574,34 +539,14 @@ void check_rebuilds(const Artifact& artifact, const ImagePolicy& policy, const V
     return;
   }
   registry::RegistryClient client(*artifact.reference, options.client);
-  auto referrers = client.fetch_referrers(*report.manifest);
-  if (!referrers.ok() || !*referrers) {
-    steps.fail("rebuilds", rebuilds_title,
-               referrers.ok() ? "the registry has no referrers API, where rebuild attestations are kept"
-                              : referrers.error().message());
+  std::set<std::string> reproduced, not_reproduced;
+  auto found = find_rebuild_attestations(client, *report.manifest, *report.image, &*keys);
+  if (!found.ok()) {
+    steps.fail("rebuilds", rebuilds_title, "reading the attestations: " + found.error().message());
     return;
   }
-  std::set<std::string> reproduced, not_reproduced;
-  Result<void> read = [&]() -> Result<void> {
-    Json index = CAIRN_TRY(parse_json(**referrers));
-    JsonReader reader(index);
-    std::size_t count = 0;
-    for (const JsonReader& item : CAIRN_TRY(reader.elements_of("manifests"))) {
-      registry::Descriptor descriptor = CAIRN_TRY(registry::read_descriptor(item));
-      if (descriptor.artifact_type != rebuild_attestation_type) continue;
-      if (++count > registry::max_attached_envelopes) break;
-      std::optional<Attestation> attestation =
-          CAIRN_TRY(read_attestation(client, descriptor.digest, *report.image, *keys));
-      if (!attestation) continue;
-      for (const auto& rebuilder : attestation->rebuilders) {
-        (attestation->passed ? reproduced : not_reproduced).insert(rebuilder);
-      }
-    }
-    return {};
-  }();
-  if (!read.ok()) {
-    steps.fail("rebuilds", rebuilds_title, "reading the attestations: " + read.error().message());
-    return;
+  for (const RebuildAttestation& attestation : *found) {
+    for (const auto& rebuilder : attestation.verified) (attestation.passed ? reproduced : not_reproduced).insert(rebuilder);
   }
   for (const auto& rebuilder : reproduced) not_reproduced.erase(rebuilder);
   std::string detail = fmt::format("{} of {} required pinned rebuilders reproduced {}", reproduced.size(),

@@ -6,7 +6,7 @@
 // cairn.lock. The report is the dependency provenance tree: the unikernel (name, version, image
 // digest, log index), the manifest it was built against (identity, snapshot), and each library
 // (version, tree, license, the maintainer keys that signed it), plus the rebuild attestations
-// found (none: nothing produces them yet, and the report says so as an empty list).
+// found in the registry (for a reference target; listed, their signatures not checked here).
 //
 // Warnings (the audit still succeeds): a library signed by a single key, metadata that expires
 // within 30 days, a yanked version, an advisory affecting the version, a development manifest, a
@@ -92,9 +92,12 @@ struct AuditReport {
   std::string libraries_missing;
   std::vector<AuditedLibrary> libraries;
   std::vector<ToolchainPackage> toolchain;
-  // Rebuild attestations found for this image: none can exist yet (`cairn rebuild --attest`
-  // is still to come), so this is always empty; it is reported, not left out.
+  // Rebuild attestations (`cairn rebuild --attest`) found in the registry for a reference target,
+  // one line each ("PASSED by <keyid> at <time> (<verifier>)"); their signatures are not checked
+  // here (audit pins no keys: `cairn verify` with a policy's "rebuilds" does). The note says why
+  // the list is what it is (not looked up for a folder, no referrers API, ...).
   std::vector<std::string> rebuild_attestations;
+  std::string rebuild_attestations_note;
   std::vector<AuditWarning> warnings;
 };
 

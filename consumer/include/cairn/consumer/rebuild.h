@@ -29,6 +29,7 @@
 #include "cairn/registry/client.h"
 #include "cairn/reproducibility/provenance.h"
 #include "cairn/signing/signer.h"
+#include "cairn/signing/trusted_keys.h"
 
 #include <filesystem>
 #include <functional>
@@ -82,6 +83,26 @@ struct RebuildReport {
 };
 
 Result<RebuildReport> rebuild_image(const RebuildOptions& options);
+
+// A rebuild attestation attached to an image manifest in a registry.
+struct RebuildAttestation {
+  Digest manifest = Digest::sha256_of("");  // the attestation's own manifest
+  std::vector<std::string> keyids;          // the key ids its signatures claim (hints, not checked)
+  std::vector<std::string> verified;        // those of the given keys whose signature verified
+  bool passed = false;                      // verificationResult PASSED
+  std::string verifier;                     // predicate.verifier.id
+  std::string time_verified;                // predicate.timeVerified
+};
+
+// Every rebuild attestation about `image` that refers to `manifest` (referrers API, artifactType
+// rebuild_attestation_type; at most registry::max_attached_envelopes read). With `keys`, each
+// one's signatures are checked against them (`verified`); without, nothing is verified and only
+// the claimed key ids are known. Attestations about another image, or that are not a DSSE
+// envelope of an in-toto VSA statement, are left out. A registry without a referrers API is an
+// error (unsupported), since that is where they are kept.
+Result<std::vector<RebuildAttestation>> find_rebuild_attestations(registry::RegistryClient& client,
+                                                                  const Digest& manifest, const Digest& image,
+                                                                  const signing::TrustedKeys* keys);
 
 // The comparison of the toolchain a provenance records (its resolvedDependencies annotated
 // "toolchain") with the one `compiler` finds here.
