@@ -12,77 +12,26 @@
 #     FAILED summary that verify does not count;
 #   - an artifact whose source archive was swapped is refused before anything is built.
 # Usage: rebuild_test.sh CAIRN SOURCE_DIR
-set -euo pipefail
-cairn=$(readlink -f "$1")
-source_dir=$(readlink -f "$2")
-work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-rebuild-test.XXXXXX")
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export XDG_STATE_HOME=$work/state XDG_CACHE_HOME=$work/cache
-unset CAIRN_MANIFEST CAIRN_REGISTRY_TOKEN
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
+source "$(dirname "$(readlink -f "$0")")/setup.sh" "$1" "$2" rebuild
 field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])[sys.argv[1]])' "$1"; }
 
-if ! bwrap --unshare-all --die-with-parent --ro-bind /usr /usr --symlink usr/lib /lib --symlink usr/lib64 /lib64 \
-  /usr/bin/true 2>/dev/null; then
-  echo "skipped: bubblewrap cannot make a sandbox here, so cairn build cannot run"
-  exit 77
-fi
-
-cd "$work"
-chmod 755 "$work"
-for key in publisher rebuilder-a rebuilder-b rebuilder-c stranger log; do
-  "$cairn" key generate --ed25519 $key.key >/dev/null
-done
-mkdir checkout
-cp -r "$source_dir/kernel" "$source_dir/protocols" checkout/
-"$cairn" manifest dev --repo manifest --checkout checkout >/dev/null
-cp -r "$source_dir/examples/hello" hello
-"$cairn" build hello --manifest manifest --sources checkout >out 2>&1 || fail "cairn build: $(cat out)"
+make_manifest publisher rebuilder-a rebuilder-b rebuilder-c stranger log
+build_apps hello
 # The same app built with one changed flag: a g++ that adds -fno-inline. It lives outside /usr, so
 # this build runs without the sandbox (which the provenance records).
 cp -r "$source_dir/examples/hello" flagged
 printf '#!/bin/sh\nexec g++ -fno-inline "$@"\n' >gxx-fno-inline
 chmod +x gxx-fno-inline
-"$cairn" build flagged --manifest manifest --sources checkout --no-sandbox --compiler "$work/gxx-fno-inline" >out 2>&1 ||
-  fail "cairn build with the wrapper: $(cat out)"
+"$cairn" build flagged --manifest repo --root repo/root.json --sources checkout --no-sandbox \
+  --compiler "$work/gxx-fno-inline" >out 2>&1 || fail "cairn build with the wrapper: $(cat out)"
 ok "built hello, and hello with -fno-inline"
 
-"$cairn" registry serve --root registry --listen 127.0.0.1:0 --origin rebuild-test.example/log --log-key log.key \
-  --manifest-repo manifest >serve.out 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-  address=$(sed -n 's|^.*listening on http://\([^ ]*\).*$|\1|p' serve.out)
-  [ -n "$address" ] && break
-  sleep 0.1
-done
-[ -n "$address" ] || fail "cairn registry serve did not start: $(cat serve.out)"
-registry=http://$address
-"$cairn" registry token add --root registry --push demo >token
+start_registry registry log.key
+registry=$registry_url token_file=registry/token
 curl -fsS "$registry/log/vkey" >log.vkey
-"$cairn" publish hello/_build/hello "$registry/demo/hello:1.0" --key publisher.key --token-file token >/dev/null
-"$cairn" publish flagged/_build/hello "$registry/demo/flagged:1.0" --key publisher.key --token-file token >/dev/null
+publish hello/_build/hello "$registry/demo/hello:1.0" --key publisher.key
+publish flagged/_build/hello "$registry/demo/flagged:1.0" --key publisher.key
 
-# policy FILE [PYTHON]: this test's policy, changed by a Python statement on `image`.
-policy() {
-  python3 - "$1" "${2:-}" <<'PY'
-import json, sys
-p = {"_type": "cairn-verify-policy", "version": 1, "images": [{
-    "match": "127.0.0.1:*/demo/*",
-    "signers": {"keys": ["publisher.key.pub"], "threshold": 1},
-    "manifest": {"root": "manifest/root.json", "development": True},
-    "log": {"vkey_file": "log.vkey"}}]}
-image = p["images"][0]
-exec(sys.argv[2])
-json.dump(p, open(sys.argv[1], "w"), indent=2)
-PY
-}
 policy policy.json
 policy rebuilt.json 'image["rebuilds"] = {"threshold": 2, "keys": ["rebuilder-a.key.pub", "rebuilder-b.key.pub", "rebuilder-c.key.pub"]}'
 
@@ -123,13 +72,13 @@ grep -q "^✘ rebuilds.*0 of 2 required" out || fail "no rebuild count: $(cat ou
 ok "verify without attestations: $(grep '^✘ rebuilds' out | cut -c1-120)"
 mkdir links
 for rebuilder in rebuilder-a stranger; do
-  "$cairn" rebuild "$registry/demo/hello:1.0" --attest $rebuilder.key --token-file token --link-dir links >out 2>err ||
+  "$cairn" rebuild "$registry/demo/hello:1.0" --attest $rebuilder.key --token-file "$token_file" --link-dir links >out 2>err ||
     fail "rebuild --attest by $rebuilder: $(cat out err)"
   grep -q "^attestation sha256:.* published" out || fail "no attestation published: $(cat out)"
 done
 if "$cairn" verify "$registry/demo/hello:1.0" --policy rebuilt.json >out 2>&1; then fail "verify passed with one rebuild"; fi
 grep -q "^✘ rebuilds.*1 of 2 required" out || fail "one pinned rebuilder (and one unpinned) should count 1: $(cat out)"
-"$cairn" rebuild "$registry/demo/hello:1.0" --attest rebuilder-b.key --token-file token --link-dir links >out 2>err ||
+"$cairn" rebuild "$registry/demo/hello:1.0" --attest rebuilder-b.key --token-file "$token_file" --link-dir links >out 2>err ||
   fail "rebuild --attest by rebuilder-b: $(cat out err)"
 "$cairn" verify "$registry/demo/hello:1.0" --policy rebuilt.json >out 2>&1 || fail "verify with two rebuilds: $(cat out)"
 grep -q "^✔ rebuilds.*2 of 2 required" out || fail "two rebuilds not counted: $(cat out)"
@@ -178,7 +127,7 @@ else
 fi
 
 # --- Not reproduced: one changed flag ---
-if "$cairn" rebuild "$registry/demo/flagged:1.0" --work mismatch --attest rebuilder-c.key --token-file token \
+if "$cairn" rebuild "$registry/demo/flagged:1.0" --work mismatch --attest rebuilder-c.key --token-file "$token_file" \
   --link-dir links >out 2>err; then
   fail "the -fno-inline build was reproduced: $(cat out)"
 fi

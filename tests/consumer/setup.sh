@@ -11,6 +11,11 @@
 #                                            examples/APP unless it is already there)
 #   start_registry NAME LOG_KEY              sets registry_url and NAME/token
 #   publish BUILD REF [options...]           cairn --json publish with $token_file
+#   policy FILE [PYTHON]                     writes the tests' verify policy (publisher.key.pub,
+#                                            repo/root.json, log.vkey), changed by a Python
+#                                            statement on `image` (its one entry)
+#   refused CASE TARGET POLICY STEP PATTERN [verify options...]
+#                                            verify exits 1, STEP failed, and the output says PATTERN
 # fail MESSAGE stops the test; ok MESSAGE reports a passed check.
 set -euo pipefail
 cairn=$(readlink -f "$1")
@@ -82,4 +87,27 @@ publish() {  # BUILD REF [options...]
   shift 2
   "$cairn" --json publish "$build" "$ref" --token-file "$token_file" "$@" >out 2>err ||
     fail "cairn publish $ref: $(cat err)"
+}
+
+policy() {  # FILE [PYTHON]
+  python3 - "$1" "${2:-}" <<'PY'
+import json, sys
+p = {"_type": "cairn-verify-policy", "version": 1, "images": [{
+    "match": "127.0.0.1:*/demo/*",
+    "signers": {"keys": ["publisher.key.pub"], "threshold": 1},
+    "manifest": {"root": "repo/root.json"},
+    "log": {"vkey_file": "log.vkey"}}]}
+image = p["images"][0]
+exec(sys.argv[2])
+json.dump(p, open(sys.argv[1], "w"), indent=2)
+PY
+}
+
+refused() {  # CASE TARGET POLICY STEP PATTERN [verify options...]
+  local case=$1 target=$2 policy_file=$3 step=$4 pattern=$5
+  shift 5
+  if "$cairn" verify "$target" --policy "$policy_file" "$@" >out 2>&1; then fail "$case: accepted: $(cat out)"; fi
+  grep -q "^✘ $step" out || fail "$case: step $step did not fail: $(cat out)"
+  grep -q -- "$pattern" out || fail "$case: the refusal does not say '$pattern': $(cat out)"
+  ok "$case is refused: $(grep "^✘ $step" out | cut -c1-220)"
 }

@@ -39,32 +39,7 @@ curl -fsS "$registry/log/vkey" >log.vkey
 publish hello/_build/hello "$registry/demo/hello:1.0" --key publisher.key
 publish udp-echo/_build/udp-echo "$registry/demo/udp-echo:1.0" --key publisher.key
 
-# policy FILE [jq-like python edits]: the policy of this test, changed by a Python expression on `p`.
-policy() {
-  python3 - "$1" "${2:-}" <<'PY'
-import json, sys
-p = {"_type": "cairn-verify-policy", "version": 1, "images": [{
-    "match": "127.0.0.1:*/demo/*",
-    "signers": {"keys": ["publisher.key.pub"], "threshold": 1},
-    "manifest": {"root": "repo/root.json"},
-    "log": {"vkey_file": "log.vkey"}}]}
-image = p["images"][0]
-exec(sys.argv[2])
-json.dump(p, open(sys.argv[1], "w"), indent=2)
-PY
-}
 policy policy.json
-
-# refused CASE TARGET POLICY STEP PATTERN [verify options...]: verify exits 1, STEP failed, and the
-# human output names PATTERN.
-refused() {
-  local case=$1 target=$2 policy_file=$3 step=$4 pattern=$5
-  shift 5
-  if "$cairn" verify "$target" --policy "$policy_file" "$@" >out 2>&1; then fail "$case: accepted: $(cat out)"; fi
-  grep -q "^✘ $step" out || fail "$case: step $step did not fail: $(cat out)"
-  grep -q -- "$pattern" out || fail "$case: the refusal does not say '$pattern': $(cat out)"
-  ok "$case is refused: $(grep "^✘ $step" out | cut -c1-220)"
-}
 
 # --- Accepted: from the registry, from a pulled folder, from the build folder offline ---
 "$cairn" verify "$registry/demo/hello:1.0" --policy policy.json >out 2>err || fail "verify: $(cat out err)"
