@@ -12,6 +12,7 @@
 #include "cairn/core/json_reader.h"
 #include "cairn/core/subprocess.h"
 #include "cairn/core/time.h"
+#include "cairn/core/xdg.h"
 #include "cairn/manifest/lock.h"
 #include "cairn/registry/descriptor.h"
 #include "cairn/registry/oci.h"
@@ -225,8 +226,21 @@ Result<std::vector<RebuildAttestation>> find_rebuild_attestations(registry::Regi
   return found;
 }
 
+namespace {
+
+// The toolchain `compiler` finds here, remembered where `cairn build` remembers it (so the build
+// that follows does not probe it again).
+Result<builder::Toolchain> local_toolchain(const std::string& compiler) {
+  fs::path memos = CAIRN_TRY(cache_directory()) / "memo";
+  std::error_code error;
+  fs::create_directories(memos, error);
+  return builder::find_toolchain(compiler, error ? fs::path() : memos / "toolchain.json");
+}
+
+}  // namespace
+
 Result<std::vector<ToolchainDifference>> compare_toolchain(const Provenance& provenance, const std::string& compiler) {
-  builder::Toolchain here = CAIRN_TRY(builder::find_toolchain(compiler));
+  builder::Toolchain here = CAIRN_TRY(local_toolchain(compiler));
   std::vector<ToolchainDifference> differences;
   std::map<std::string, const builder::ToolchainProgram*> programs;
   for (const auto& program : here.programs) programs.emplace(program.role, &program);
@@ -394,7 +408,7 @@ Result<RebuildReport> rebuild_image(const RebuildOptions& options) {
 
   // The attestations.
   if (!options.attest.empty()) {
-    builder::Toolchain toolchain = CAIRN_TRY(builder::find_toolchain(options.compiler));
+    builder::Toolchain toolchain = CAIRN_TRY(local_toolchain(options.compiler));
     std::string resource = reference && report.manifest ? reference->with_digest(*report.manifest)
                                                         : fmt::format("{}@{}", provenance.subject_name,
                                                                       provenance.subject_digest.to_string());
