@@ -201,7 +201,7 @@ JSON
   fi
   log "cairn rebuild: the same bytes from the published artifact alone; a rebuilder attests it"
   "$cairn" key generate --ed25519 "$work/rebuilder.key" >/dev/null
-  "$cairn" rebuild "$registry/demo/hello:1.0" --policy "$work/policy.json" --attest "$work/rebuilder.key" \
+  "$cairn" rebuild "$registry/demo/hello:1.0" --policy "$work/policy.json" --attest --key "$work/rebuilder.key" \
     --token-file "$work/push.token" --link-dir "$work"
   log "verify again, now asking for one independent rebuild"
   python3 - "$work/policy.json" "$work/rebuilt.json" <<'PY'

@@ -20,6 +20,7 @@ struct RebuildCommandOptions {
   std::string work;
   std::string compiler = "g++";
   unsigned jobs = 0;
+  bool attest = false;
   std::vector<std::string> keys;
   std::string passphrase_file;
   std::string link_directory;
@@ -39,6 +40,9 @@ Result<void> run_rebuild(Invocation& invocation, const RebuildCommandOptions& op
   rebuild.client.token = CAIRN_TRY(registry::load_registry_token(options.token_file));
   rebuild.client.ca_file = options.ca_file;
   rebuild.client.on_notice = [](std::string_view text) { print_notice(std::string(text)); };
+  if (options.attest != !options.keys.empty()) {
+    return make_error(ErrorCode::invalid_argument, "--attest and --key go together: --attest --key KEY");
+  }
   std::vector<std::unique_ptr<signing::Signer>> signers;
   for (const auto& key : options.keys) {
     std::unique_ptr<signing::Signer> signer =
@@ -123,9 +127,11 @@ void add_rebuild_commands(CLI::App& app, Invocation& invocation) {
                       "Rebuild in this new folder and keep it (with diffoscope's report on a mismatch)");
   rebuild->add_option("--compiler", options->compiler, "The g++ driver to rebuild with")->capture_default_str();
   rebuild->add_option("-j,--jobs", options->jobs, "Actions to run at once (default: one per core)");
-  rebuild->add_option("--attest", options->keys,
-                      "Sign the outcome (a SLSA verification summary) with this key and publish it as a referrer of "
-                      "the image; an Ed25519 key also writes an in-toto link (repeat to co-sign)")
+  rebuild->add_flag("--attest", options->attest,
+                    "Sign the outcome (a SLSA verification summary) with --key and publish it as a referrer of the "
+                    "image; an Ed25519 key also writes an in-toto link");
+  rebuild->add_option("--key", options->keys,
+                      "OpenPGP fingerprint or Ed25519 private key file to attest with (repeat to co-sign)")
       ->allow_extra_args(false);
   add_passphrase_option(*rebuild, options->passphrase_file);
   rebuild->add_option("--link-dir", options->link_directory, "Where in-toto links go (default: the current folder)");

@@ -228,7 +228,6 @@ Result<void> check_lock_matches_note(const manifest::LockFile& lock, const repro
   return {};
 }
 
-
 std::string_view to_string(TargetKind kind) {
   switch (kind) {
     case TargetKind::reference:

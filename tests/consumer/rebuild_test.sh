@@ -72,14 +72,14 @@ grep -q "^✘ rebuilds.*0 of 2 required" out || fail "no rebuild count: $(cat ou
 ok "verify without attestations: $(grep '^✘ rebuilds' out | cut -c1-120)"
 mkdir links
 for rebuilder in rebuilder-a stranger; do
-  "$cairn" rebuild "$registry/demo/hello:1.0" --attest $rebuilder.key --token-file "$token_file" --link-dir links >out 2>err ||
-    fail "rebuild --attest by $rebuilder: $(cat out err)"
+  "$cairn" rebuild "$registry/demo/hello:1.0" --attest --key $rebuilder.key --token-file "$token_file" --link-dir links >out 2>err ||
+    fail "rebuild --attest --key by $rebuilder: $(cat out err)"
   grep -q "^attestation sha256:.* published" out || fail "no attestation published: $(cat out)"
 done
 if "$cairn" verify "$registry/demo/hello:1.0" --policy rebuilt.json >out 2>&1; then fail "verify passed with one rebuild"; fi
 grep -q "^✘ rebuilds.*1 of 2 required" out || fail "one pinned rebuilder (and one unpinned) should count 1: $(cat out)"
-"$cairn" rebuild "$registry/demo/hello:1.0" --attest rebuilder-b.key --token-file "$token_file" --link-dir links >out 2>err ||
-  fail "rebuild --attest by rebuilder-b: $(cat out err)"
+"$cairn" rebuild "$registry/demo/hello:1.0" --attest --key rebuilder-b.key --token-file "$token_file" --link-dir links >out 2>err ||
+  fail "rebuild --attest --key by rebuilder-b: $(cat out err)"
 "$cairn" verify "$registry/demo/hello:1.0" --policy rebuilt.json >out 2>&1 || fail "verify with two rebuilds: $(cat out)"
 grep -q "^✔ rebuilds.*2 of 2 required" out || fail "two rebuilds not counted: $(cat out)"
 ok "verify counts pinned rebuilders only: $(grep '^✔ rebuilds' out | cut -c1-100)"
@@ -127,7 +127,7 @@ else
 fi
 
 # --- Not reproduced: one changed flag ---
-if "$cairn" rebuild "$registry/demo/flagged:1.0" --work mismatch --attest rebuilder-c.key --token-file "$token_file" \
+if "$cairn" rebuild "$registry/demo/flagged:1.0" --work mismatch --attest --key rebuilder-c.key --token-file "$token_file" \
   --link-dir links >out 2>err; then
   fail "the -fno-inline build was reproduced: $(cat out)"
 fi
