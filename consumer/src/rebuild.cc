@@ -145,7 +145,7 @@ Result<Digest> publish_attestation(const registry::Reference& reference, const r
   CAIRN_TRY(client.push_blob(layer, envelope_bytes));
   CAIRN_TRY(client.push_blob(config, registry::oci_empty_blob));
   registry::ImageManifest attestation;
-  attestation.artifact_type = std::string(rebuild_attestation_type);
+  attestation.artifact_type = std::string(registry::rebuild_attestation_type);
   attestation.config = config;
   attestation.layers = {layer};
   registry::Descriptor subject;
@@ -159,9 +159,9 @@ Result<Digest> publish_attestation(const registry::Reference& reference, const r
   return digest;
 }
 
-// One attestation, or nullopt when it is not a VSA about `image` in a DSSE envelope.
-Result<std::optional<RebuildAttestation>> read_attestation(registry::RegistryClient& client, const Digest& manifest,
-                                                           const Digest& image, const signing::TrustedKeys* keys) {
+// One attestation from the registry, or nullopt when it is not a VSA about `image` in a DSSE envelope.
+Result<std::optional<RebuildAttestation>> fetch_attestation(registry::RegistryClient& client, const Digest& manifest,
+                                                            const Digest& image, const signing::TrustedKeys* keys) {
   std::optional<registry::FetchedManifest> fetched = CAIRN_TRY(client.fetch_manifest(manifest.to_string()));
   if (!fetched) return std::optional<RebuildAttestation>{};
   registry::ImageManifest attestation = CAIRN_TRY(registry::parse_manifest(fetched->bytes));
@@ -169,22 +169,29 @@ Result<std::optional<RebuildAttestation>> read_attestation(registry::RegistryCli
     return std::optional<RebuildAttestation>{};
   }
   std::string bytes = CAIRN_TRY(client.fetch_blob(attestation.layers[0], signing::dsse::max_envelope_file_size));
+  return read_rebuild_attestation(bytes, manifest, image, keys);
+}
+
+}  // namespace
+
+std::optional<RebuildAttestation> read_rebuild_attestation(std::string_view bytes, const Digest& manifest,
+                                                           const Digest& image, const signing::TrustedKeys* keys) {
   Result<signing::dsse::Envelope> envelope = signing::dsse::parse_envelope(bytes);
   if (!envelope.ok() || envelope->payload_type != signing::dsse::in_toto_payload_type) {
-    return std::optional<RebuildAttestation>{};
+    return std::nullopt;
   }
   Result<Json> statement = parse_json(envelope->payload);
   if (!statement.ok() || !statement->is_object() || statement->value("predicateType", "") != vsa_predicate_type) {
-    return std::optional<RebuildAttestation>{};
+    return std::nullopt;
   }
   const Json& subjects = (*statement)["subject"];
   if (!subjects.is_array() || subjects.size() != 1 || !subjects[0].is_object() ||
       !subjects[0].contains("digest") || !subjects[0]["digest"].is_object() ||
       subjects[0]["digest"].value("sha256", "") != image.hex()) {
-    return std::optional<RebuildAttestation>{};
+    return std::nullopt;
   }
   const Json& predicate = (*statement)["predicate"];
-  if (!predicate.is_object()) return std::optional<RebuildAttestation>{};
+  if (!predicate.is_object()) return std::nullopt;
   RebuildAttestation found;
   found.manifest = manifest;
   for (const auto& signature : envelope->signatures) found.keyids.push_back(signature.keyid);
@@ -200,10 +207,9 @@ Result<std::optional<RebuildAttestation>> read_attestation(registry::RegistryCli
       for (const auto& signer : signed_by->signers) found.verified.push_back(signer.keyid);
     }
   }
-  return std::optional<RebuildAttestation>(std::move(found));
+  return found;
 }
 
-}  // namespace
 
 Result<std::vector<RebuildAttestation>> find_rebuild_attestations(registry::RegistryClient& client,
                                                                   const Digest& manifest, const Digest& image,
@@ -218,9 +224,9 @@ Result<std::vector<RebuildAttestation>> find_rebuild_attestations(registry::Regi
   std::size_t count = 0;
   for (const JsonReader& item : CAIRN_TRY(reader.elements_of("manifests"))) {
     registry::Descriptor descriptor = CAIRN_TRY(registry::read_descriptor(item));
-    if (descriptor.artifact_type != rebuild_attestation_type) continue;
+    if (descriptor.artifact_type != registry::rebuild_attestation_type) continue;
     if (++count > registry::max_attached_envelopes) break;
-    std::optional<RebuildAttestation> attestation = CAIRN_TRY(read_attestation(client, descriptor.digest, image, keys));
+    std::optional<RebuildAttestation> attestation = CAIRN_TRY(fetch_attestation(client, descriptor.digest, image, keys));
     if (attestation) found.push_back(std::move(*attestation));
   }
   return found;

@@ -266,7 +266,7 @@ Result<PullReport> pull(const PullOptions& options) {
   CAIRN_TRY(write_file_atomically(work.path() / "config.json", config));
   report.files.push_back("config.json");
 
-  std::set<std::string> written = {"manifest.json", "config.json", "provenance.dsse.json", "sources"};
+  std::set<std::string> written = {"manifest.json", "config.json", "provenance.dsse.json", "sources", "attestations"};
   fs::create_directories(work.path() / "sources", error);
   if (error) return make_error(ErrorCode::io, "create {}: {}", (work.path() / "sources").string(), error.message());
   std::optional<std::string> provenance_file;
@@ -343,6 +343,33 @@ Result<PullReport> pull(const PullOptions& options) {
     CAIRN_TRY(write_file_atomically(work.path() / "provenance.dsse.json", envelopes.front()));
     report.files.push_back("provenance.dsse.json");
     report.signature = true;
+  }
+
+  // Rebuild attestations, so that the folder alone can be verified later: each one's envelope as
+  // attestations/<hex of its digest>.dsse.json (checked by `cairn verify`, not here).
+  std::optional<std::string> attached = CAIRN_TRY(client.fetch_referrers(report.manifest));
+  if (attached) {
+    Json index = CAIRN_TRY(parse_json(*attached));
+    JsonReader reader(index);
+    std::size_t count = 0;
+    for (const JsonReader& item : CAIRN_TRY(reader.elements_of("manifests"))) {
+      Descriptor descriptor = CAIRN_TRY(read_descriptor(item));
+      if (descriptor.artifact_type != rebuild_attestation_type) continue;
+      if (++count > max_attached_envelopes) break;
+      std::optional<FetchedManifest> found = CAIRN_TRY(client.fetch_manifest(descriptor.digest.to_string()));
+      if (!found) continue;
+      ImageManifest attestation = CAIRN_TRY(parse_manifest(found->bytes));
+      if (!attestation.subject || attestation.subject->digest != report.manifest || attestation.layers.size() != 1 ||
+          attestation.layers[0].media_type != dsse_envelope_media_type) {
+        continue;  // not an attestation about this manifest: left out
+      }
+      std::string bytes = CAIRN_TRY(client.fetch_blob(attestation.layers[0], signing::dsse::max_envelope_file_size));
+      std::string relative = "attestations/" + attestation.layers[0].digest.hex() + ".dsse.json";
+      fs::create_directories(work.path() / "attestations", error);
+      if (error) return make_error(ErrorCode::io, "create {}/attestations: {}", work.path().string(), error.message());
+      CAIRN_TRY(write_file_atomically(work.path() / relative, bytes));
+      report.files.push_back(relative);
+    }
   }
 
   fs::permissions(work.path(), fs::perms(0755), error);

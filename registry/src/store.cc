@@ -325,11 +325,6 @@ Result<void> RegistryStore::load() {
   return expire_uploads();
 }
 
-bool RegistryStore::has_repository(std::string_view repository) const {
-  std::shared_lock lock(mutex_);
-  return repositories_.find(repository) != repositories_.end();
-}
-
 Result<BlobFile> RegistryStore::blob(std::string_view repository, const Digest& digest) const {
   {
     std::shared_lock lock(mutex_);
@@ -494,7 +489,12 @@ Result<void> RegistryStore::finish_upload(std::string_view repository, std::stri
     UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) return system_error(fmt::format("open {}", file.string()), errno);
     // The hash kept while the chunks came in, unless the session began before this process did.
-    Digest actual = hasher ? hasher->finish() : CAIRN_TRY(digest_fd(fd.get()));
+    Digest actual = Digest::sha256_of("");
+    if (hasher) {
+      actual = hasher->finish();
+    } else {
+      actual = CAIRN_TRY(digest_fd(fd.get()));
+    }
     hasher.reset();
     if (actual != digest) {
       return make_error(ErrorCode::malformed, "the {} bytes uploaded have digest {}, not {}", size, actual.to_string(),
@@ -712,7 +712,8 @@ std::vector<ManifestInfo> RegistryStore::referrers(std::string_view repository, 
 
 Result<std::string> RegistryStore::add_token(std::string_view scope, std::string_view prefix) {
   if (scope != "push" && scope != "pull") return make_error(ErrorCode::invalid_argument, "a token scope is push or pull");
-  std::string token = "cairn_" + CAIRN_TRY(random_hex(token_bytes));
+  std::string secret = CAIRN_TRY(random_hex(token_bytes));
+  std::string token = "cairn_" + secret;
   sql::Statement insert =
       CAIRN_TRY(db_->prepare("INSERT INTO tokens (hash, scope, prefix, created) VALUES (?, ?, ?, ?)"));
   sql::bind(insert, 1, Digest::sha256_of(token).to_string());

@@ -83,6 +83,14 @@ grep -q "^✘ rebuilds.*1 of 2 required" out || fail "one pinned rebuilder (and 
 "$cairn" verify "$registry/demo/hello:1.0" --policy rebuilt.json >out 2>&1 || fail "verify with two rebuilds: $(cat out)"
 grep -q "^✔ rebuilds.*2 of 2 required" out || fail "two rebuilds not counted: $(cat out)"
 ok "verify counts pinned rebuilders only: $(grep '^✔ rebuilds' out | cut -c1-100)"
+# Offline: pull keeps the attestations beside the artifact, and verify counts them from there.
+"$cairn" pull "$registry/demo/hello:1.0" pulled-attested >/dev/null
+[ "$(ls pulled-attested/attestations | wc -l)" -eq 3 ] || fail "pull kept $(ls pulled-attested/attestations | wc -l) attestations, not 3"
+policy offline.json 'image["rebuilds"] = {"threshold": 2, "keys": ["rebuilder-a.key.pub", "rebuilder-b.key.pub"]}; image["manifest"]["location"] = "repo"'
+"$cairn" verify pulled-attested --policy offline.json --name 127.0.0.1:1/demo/hello --offline >out 2>&1 ||
+  fail "offline verify with attestations: $(cat out)"
+grep -q "^✔ rebuilds.*2 of 2 required" out || fail "offline: $(cat out)"
+ok "pull keeps the attestations, and an offline verify of the folder counts them"
 [ "$(ls links | wc -l)" -eq 3 ] || fail "three in-toto links expected: $(ls links)"
 python3 - links/rebuild.*.link <<'PY' || fail "the in-toto links are not what in-toto reads"
 import json, sys

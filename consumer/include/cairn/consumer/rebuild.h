@@ -17,7 +17,7 @@
 //      report when diffoscope is installed.
 // With signers, the outcome becomes a signed SLSA Verification Summary Attestation (DSSE, in-toto
 // Statement v1, predicate https://slsa.dev/verification_summary/v1) pushed to the registry as a
-// referrer of the image manifest (artifactType rebuild_attestation_type), which `cairn verify`
+// referrer of the image manifest (artifactType registry::rebuild_attestation_type), which `cairn verify`
 // counts against the policy's "rebuilds"; and, for Ed25519 keys, a classic in-toto link
 // rebuild.<first 8 hex of keyid>.link (intoto.h) that Debian's in-toto-verify checks.
 #pragma once
@@ -40,8 +40,6 @@
 
 namespace cairn::consumer {
 
-// The artifactType of a rebuild attestation's manifest (its one layer is the DSSE envelope).
-inline constexpr std::string_view rebuild_attestation_type = "application/vnd.cairn.rebuild-attestation.v1";
 inline constexpr std::string_view vsa_predicate_type = "https://slsa.dev/verification_summary/v1";
 inline constexpr std::string_view rebuilder_id = "urn:cairn:rebuilder:cairn-rebuild";
 
@@ -94,8 +92,14 @@ struct RebuildAttestation {
   std::string time_verified;                // predicate.timeVerified
 };
 
+// What the DSSE envelope `bytes` of a rebuild attestation says about `image`: nullopt when it is
+// not an envelope of an in-toto VSA statement about that image. With `keys`, its signatures are
+// checked against them (`verified`). `manifest` is recorded as the attestation's manifest.
+std::optional<RebuildAttestation> read_rebuild_attestation(std::string_view bytes, const Digest& manifest,
+                                                           const Digest& image, const signing::TrustedKeys* keys);
+
 // Every rebuild attestation about `image` that refers to `manifest` (referrers API, artifactType
-// rebuild_attestation_type; at most registry::max_attached_envelopes read). With `keys`, each
+// registry::rebuild_attestation_type; at most registry::max_attached_envelopes read). With `keys`, each
 // one's signatures are checked against them (`verified`); without, nothing is verified and only
 // the claimed key ids are known. Attestations about another image, or that are not a DSSE
 // envelope of an in-toto VSA statement, are left out. A registry without a referrers API is an

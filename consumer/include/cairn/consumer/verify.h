@@ -18,7 +18,8 @@
 //                 development one unless allowed, and every library is in it, signed by its
 //                 maintainers, with the tree the build used
 //   advisories    no library is yanked or affected by an advisory, unless the policy allows it
-//   rebuilds      independent rebuilders attest the same image, when the policy asks for it
+//   rebuilds      independent rebuilders attest the same image, when the policy asks for it (the
+//                 attestations `cairn pull` keeps in the folder's attestations/)
 // The image is accepted only when every step passed, warned (where the policy says warn) or was
 // not required by the policy.
 #pragma once

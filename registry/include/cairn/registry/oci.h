@@ -25,6 +25,9 @@ inline constexpr std::string_view oci_empty_blob = "{}";
 inline constexpr std::string_view oci_tar_gzip_media_type = "application/vnd.oci.image.layer.v1.tar+gzip";
 inline constexpr std::string_view in_toto_media_type = "application/vnd.in-toto+json";
 inline constexpr std::string_view dsse_envelope_media_type = "application/vnd.dsse.envelope.v1+json";
+// The artifactType of a rebuild attestation (`cairn rebuild --attest`): a manifest whose one layer
+// is a DSSE envelope of a SLSA verification summary, referring to the image manifest.
+inline constexpr std::string_view rebuild_attestation_type = "application/vnd.cairn.rebuild-attestation.v1";
 // Cairn's artifact: a unikernel, its run configuration (the config blob) and its image layer.
 inline constexpr std::string_view cairn_artifact_type = "application/vnd.cairn.unikernel.v1";
 inline constexpr std::string_view cairn_config_media_type = "application/vnd.cairn.unikernel.config.v1+json";

@@ -91,7 +91,8 @@ struct PullReport {
 // Fetches the artifact into `destination`: manifest.json, config.json, each layer under its
 // title (library archives under sources/), provenance.dsse.json when a signature refers to it
 // (every attached envelope must sign provenance.json; the one written is the one the log entry
-// names, else the first found),
+// names, else the first found), the rebuild attestations that refer to it
+// (attestations/<hex>.dsse.json, not checked here: `cairn verify` checks them),
 // and log.json (as publish writes it) when the registry's log has an entry for the manifest in
 // this repository (GET /log/lookup?manifest=), its checkpoint and inclusion proof verified. Everything lands in a temporary folder beside `destination` first and is renamed into place
 // only when every digest matched; on error nothing is left.

@@ -131,8 +131,6 @@ class RegistryStore {
   RegistryStore& operator=(const RegistryStore&) = delete;
 
   const StoreLimits& limits() const { return limits_; }
-  // Whether anything (a blob, manifest or tag) was ever pushed to `repository`.
-  bool has_repository(std::string_view repository) const;
 
   // Blobs.
   Result<BlobFile> blob(std::string_view repository, const Digest& digest) const;
