@@ -335,8 +335,10 @@ Result<RebuildReport> rebuild_image(const RebuildOptions& options) {
   if (options.policy) {
     VerifyOptions verify;
     // A reference is verified as such (pulled again, its signatures and log entry fetched), so
-    // that the registry's manifest, log proofs and attestations are at hand; a folder offline.
-    verify.target = reference ? options.target : folder.string();
+    // that the registry's manifest, log proofs and attestations are at hand, and pinned to the
+    // manifest just pulled, so that a tag moved in between cannot swap what is verified; a
+    // folder offline.
+    verify.target = reference && report.manifest ? reference->with_digest(*report.manifest) : folder.string();
     verify.policy = *options.policy;
     verify.name = options.name;
     verify.offline = !reference;
