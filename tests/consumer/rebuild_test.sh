@@ -49,17 +49,21 @@ ok "rebuilt from a pulled folder ($(field seconds <out) s)"
 
 # --- Checked as of the build time: two years on, the manifest's metadata has expired, and verify
 # refuses it; the rebuild checks signatures and metadata as they stood when the image was built ---
-if command -v faketime >/dev/null; then
-  if faketime -f '+730d' "$cairn" verify "$registry/demo/hello:1.0" --policy policy.json >out 2>&1; then
+# (libfaketime and AddressSanitizer deadlock in the ASan build, so a cairn that faketime cannot
+# start in 10 s skips this part.)
+if ! command -v faketime >/dev/null; then
+  echo "skipped part: faketime is not installed (bootstrap.sh installs it)"
+elif ! timeout 10 faketime -f '+730d' "$cairn" --version >/dev/null 2>&1; then
+  echo "skipped part: faketime cannot start this cairn (an AddressSanitizer build deadlocks with libfaketime)"
+else
+  if timeout 120 faketime -f '+730d' "$cairn" verify "$registry/demo/hello:1.0" --policy policy.json >out 2>&1; then
     fail "verify two years later accepted expired metadata: $(cat out)"
   fi
   grep -q "expired" out || fail "verify two years later does not say expired: $(cat out)"
-  faketime -f '+730d' "$cairn" rebuild "$registry/demo/hello:1.0" --policy policy.json >out 2>err ||
+  timeout 300 faketime -f '+730d' "$cairn" rebuild "$registry/demo/hello:1.0" --policy policy.json >out 2>err ||
     fail "rebuild two years later: $(cat out err)"
   grep -q "^reproduced" out || fail "two years later: $(cat out)"
   ok "two years later verify refuses the expired manifest, and rebuild (checked as of the build time) reproduces"
-else
-  echo "skipped part: faketime is not installed (bootstrap.sh installs it)"
 fi
 policy stranger.json 'image["signers"]["keys"] = ["stranger.key.pub"]'
 if "$cairn" rebuild "$registry/demo/hello:1.0" --policy stranger.json >out 2>&1; then fail "rebuilt under a policy it fails"; fi
