@@ -175,9 +175,22 @@ void Connection::input(const Segment& segment, Time now) {
     input_syn_sent(segment, now);
     return;
   }
-  if (state_ == State::syn_received && segment.has(Flag::syn) && !segment.has(Flag::ack) &&
-      segment.sequence == irs_) {
-    syn_pending_ = true;  // our SYN-ACK was lost: the peer sent its SYN again
+  if (state_ == State::syn_received && segment.has(Flag::syn) && segment.sequence == irs_) {
+    if (!segment.has(Flag::ack)) {
+      syn_pending_ = true;  // our SYN-ACK was lost: the peer sent its SYN again
+      return;
+    }
+    // Simultaneous open: the peer's SYN-ACK acknowledges our SYN (RFC 9293 figure 8, line 6).
+    if (seq_gt(segment.acknowledgment, snd_una_) && seq_leq(segment.acknowledgment, snd_max_)) {
+      snd_una_ = segment.acknowledgment;
+      syn_acked_ = true;
+      retransmit_at_ = never;
+      enter_established(segment, now);
+      snd_wnd_ = segment.window;
+      max_snd_wnd_ = snd_wnd_;
+      ack_now_ = true;
+      if (fin_queued_) set_state(State::fin_wait_1);
+    }
     return;
   }
 
@@ -207,6 +220,9 @@ void Connection::input(const Segment& segment, Time now) {
 
   if (!acceptable(segment)) {
     ++stats_.dropped_segments;
+    // RFC 9293 3.10.7.4: in TIME-WAIT, a retransmitted FIN is acknowledged and restarts 2 MSL.
+    if (state_ == State::time_wait && segment.has(Flag::fin) && segment.sequence + segment.length() == rcv_nxt_)
+      time_wait_until_ = later(now, settings_.time_wait);
     if (state_ == State::syn_received && segment.has(Flag::ack) &&
         !(seq_gt(segment.acknowledgment, snd_una_) && seq_leq(segment.acknowledgment, snd_max_))) {
       rst_pending_ = true;
