@@ -108,7 +108,7 @@ Status Connection::accept(const FourTuple& tuple, const Segment& syn, uint32_t i
 }
 
 Status Connection::accept_cookie(const FourTuple& tuple, const Segment& ack, uint32_t iss,
-                                 const CookieResult& options, uint32_t timestamp_offset, Time now) {
+                                 const CookieOptions& options, uint32_t timestamp_offset, Time now) {
   if (state_ != State::closed || ending_ != Ending::none) return Error::bad_argument;
   if (Status buffers = allocate_buffers(); !buffers) return buffers;
   tuple_ = tuple;

@@ -34,6 +34,7 @@
 #include "cairn/protocols/common/time.h"
 #include "cairn/protocols/tcp/segment.h"
 #include "cairn/protocols/tcp/sequence.h"
+#include "cairn/protocols/tcp/syn_cookies.h"
 
 namespace cairn::protocols::tcp {
 
@@ -121,14 +122,7 @@ class Connection {
   Status accept(const FourTuple& tuple, const Segment& syn, uint32_t iss, uint32_t timestamp_offset, Time now);
   // Passive open from a SYN cookie (tcp/syn_cookies.h): `ack` completed the handshake that the
   // cookie `iss` began, with the options the cookie kept; ESTABLISHED.
-  struct CookieResult {
-    uint16_t mss = 536;
-    bool sack_permitted = false;
-    bool window_scaling = false;
-    uint8_t window_scale = 0;
-    bool timestamps = false;
-  };
-  Status accept_cookie(const FourTuple& tuple, const Segment& ack, uint32_t iss, const CookieResult& options,
+  Status accept_cookie(const FourTuple& tuple, const Segment& ack, uint32_t iss, const CookieOptions& options,
                        uint32_t timestamp_offset, Time now);
 
   // A segment for this connection's tuple (parsed and checksummed by the caller).
