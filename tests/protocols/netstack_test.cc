@@ -272,7 +272,7 @@ TEST_F(InterfaceTest, SendsPortUnreachableForClosedPortsWithinTheRateLimit) {
 
 TEST_F(InterfaceTest, SendsProtocolUnreachableForProtocolsItDoesNotSpeak) {
   introduce_peer();
-  net.input(view(ipv4_from_peer(ipv4::protocol::tcp, Bytes(20))), start);
+  net.input(view(ipv4_from_peer(132, Bytes(20))), start);  // SCTP
   std::vector<Bytes> frames = drain(net);
   ASSERT_EQ(frames.size(), 1u);
   Sent error = parse_ipv4_frame(frames[0]);
@@ -524,6 +524,87 @@ TEST(BackToBackTest, TwoInterfacesResolveEachOtherAndExchangeDatagrams) {
   EXPECT_EQ(a.stats().arp.sent, 2u);  // the announcement and one request
   EXPECT_EQ(b.stats().arp.sent, 2u);  // the announcement and one reply
   EXPECT_EQ(a.stats().ipv4.dropped_total() + b.stats().ipv4.dropped_total(), 0u);
+}
+
+TEST(BackToBackTest, TcpCarriesAMegabyteEachWayAndCloses) {
+  Interface a(static_config(own_mac, own));
+  Interface b(static_config(peer_mac, peer));
+  a.start(start);
+  b.start(start);
+  exchange(a, b, start);
+  tcp::ListenerId listener = b.tcp().listen(80, 4).value();
+  tcp::ConnectionId client = a.connect(peer, 80, start).value();
+  Time now = start;
+  exchange(a, b, now);
+  tcp::ConnectionId server;
+  ASSERT_TRUE(b.tcp().accept(listener, server));
+  tcp::Connection& ours = *a.tcp().connection(client);
+  tcp::Connection& theirs = *b.tcp().connection(server);
+  ASSERT_EQ(ours.state(), tcp::State::established);
+  EXPECT_EQ(ours.send_mss(), 1460);  // MTU 1500 - 40
+
+  Bytes data(1 << 20);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i % 253);
+  Bytes at_server, at_client;
+  size_t to_server = 0, to_client = 0;
+  uint8_t buffer[8192];
+  for (int round = 0; round < 100000 && (at_server.size() < data.size() || at_client.size() < data.size()); ++round) {
+    to_server += ours.write(ByteView(data.data() + to_server, data.size() - to_server));
+    to_client += theirs.write(ByteView(data.data() + to_client, data.size() - to_client));
+    exchange(a, b, now);
+    for (size_t n; (n = theirs.read(MutableByteView(buffer, sizeof buffer))) > 0;)
+      at_server.insert(at_server.end(), buffer, buffer + n);
+    for (size_t n; (n = ours.read(MutableByteView(buffer, sizeof buffer))) > 0;)
+      at_client.insert(at_client.end(), buffer, buffer + n);
+    now += milliseconds(1);
+    if (now >= a.next_deadline()) a.on_timer(now);
+    if (now >= b.next_deadline()) b.on_timer(now);
+  }
+  EXPECT_EQ(at_server, data);
+  EXPECT_EQ(at_client, data);
+  EXPECT_EQ(a.stats().ethernet.dropped(Error::queue_full) + b.stats().ethernet.dropped(Error::queue_full), 0u);
+
+  ours.close(now);
+  exchange(a, b, now);
+  theirs.close(now);
+  exchange(a, b, now);
+  EXPECT_EQ(theirs.state(), tcp::State::closed);
+  EXPECT_EQ(ours.state(), tcp::State::time_wait);
+  b.tcp().release(server);
+  EXPECT_EQ(b.tcp().connection_count(), 0u);
+}
+
+TEST_F(InterfaceTest, AnswersTcpToAClosedPortWithAResetAndIgnoresBroadcastTcp) {
+  introduce_peer();
+  Bytes syn(20);
+  syn[0] = 0x9c;  // source port 40000
+  syn[1] = 0x40;
+  syn[3] = 81;
+  syn[7] = 9;  // sequence 9
+  syn[12] = 5 << 4;
+  syn[13] = tcp::Flag::syn;
+  Bytes pseudo;
+  testing::put32(pseudo, peer.value);
+  testing::put32(pseudo, own.value);
+  testing::put16(pseudo, 6);
+  testing::put16(pseudo, 20);
+  pseudo.insert(pseudo.end(), syn.begin(), syn.end());
+  uint16_t sum = testing::naive_checksum(pseudo);
+  syn[16] = static_cast<uint8_t>(sum >> 8);
+  syn[17] = static_cast<uint8_t>(sum);
+  net.input(view(ipv4_from_peer(ipv4::protocol::tcp, syn)), start);
+  std::vector<Bytes> frames = drain(net);
+  ASSERT_EQ(frames.size(), 1u);
+  Sent reset = parse_ipv4_frame(frames[0]);
+  Result<tcp::Segment> segment = tcp::parse(reset.packet.payload, own, peer);
+  ASSERT_TRUE(segment.ok());
+  EXPECT_EQ(segment->flags, tcp::Flag::rst | tcp::Flag::ack);
+  EXPECT_EQ(segment->acknowledgment, 10u);
+  EXPECT_EQ(segment->destination_port, 40000);
+
+  net.input(view(ipv4_from_peer(ipv4::protocol::tcp, syn, Ipv4Address::broadcast())), start);
+  EXPECT_TRUE(drain(net).empty());
+  EXPECT_EQ(net.stats().tcp.dropped(Error::broadcast), 1u);
 }
 
 TEST(BackToBackTest, DatagramsLargerThanTheMtuAreFragmentedAndReassembled) {

@@ -12,6 +12,13 @@ dhcp::Client::Settings dhcp_settings(const Config& config) {
   return settings;
 }
 
+tcp::EndpointsSettings tcp_settings(const Config& config, size_t mtu) {
+  tcp::EndpointsSettings settings = config.tcp;
+  size_t largest = mtu - ipv4::header_size - tcp::header_size;
+  if (settings.connection.mss > largest) settings.connection.mss = static_cast<uint16_t>(largest);
+  return settings;
+}
+
 size_t clamp_mtu(size_t mtu) {
   if (mtu > ethernet::max_payload_size) return ethernet::max_payload_size;
   if (mtu < 576) return 576;  // every IPv4 link carries 576 (RFC 791)
@@ -44,9 +51,11 @@ Interface::Interface(const Config& config)
       reassembler_(stats_.ipv4),
       icmp_errors_(config.icmp_error_burst, config.icmp_errors_per_second),
       sockets_(stats_.udp, config.random_seed ^ 0x5bd1e995),
-      dhcp_(config.mac, config.random_seed, stats_.dhcp, dhcp_settings(config)) {}
+      dhcp_(config.mac, config.random_seed, stats_.dhcp, dhcp_settings(config)),
+      tcp_(tcp_settings(config, mtu_), config.tcp_key, stats_.tcp) {}
 
 void Interface::start(Time now) {
+  now_ = now;
   if (use_dhcp_) {
     dhcp_.start(now);
     run_dhcp(now);
@@ -69,6 +78,7 @@ void Interface::commit_output(size_t size) {
 }
 
 bool Interface::next_output(ByteView& frame) {
+  if (output_count_ == 0) take_tcp_output();
   if (output_count_ == 0) return false;
   frame = ByteView(output_[output_head_], output_sizes_[output_head_]);
   output_head_ = static_cast<uint8_t>((output_head_ + 1) % output_slots);
@@ -79,6 +89,7 @@ bool Interface::next_output(ByteView& frame) {
 // ---- Input --------------------------------------------------------------------------------------
 
 void Interface::input(ByteView bytes, Time now) {
+  now_ = now;
   Counters& counters = stats_.ethernet;
   ++counters.received;
   Result<ethernet::Frame> frame = ethernet::parse(bytes);
@@ -192,6 +203,14 @@ void Interface::handle_ipv4(ByteView payload, Time now) {
     case ipv4::protocol::udp:
       ++counters.delivered;
       handle_udp(packet, transport, broadcast, reassembled, now);
+      break;
+    case tcp::protocol_number:
+      if (broadcast) {  // TCP is unicast only (RFC 1122 4.2.3.10)
+        stats_.tcp.drop(Error::broadcast);
+        break;
+      }
+      ++counters.delivered;
+      handle_tcp(packet, transport, now);
       break;
     default:
       counters.drop(Error::unsupported);
@@ -378,6 +397,38 @@ Status Interface::send_ipv4(Ipv4Address source, Ipv4Address destination, uint8_t
   return {};
 }
 
+// ---- TCP ----------------------------------------------------------------------------------------
+
+void Interface::handle_tcp(const ipv4::Packet& packet, ByteView bytes, Time now) {
+  now_ = now;
+  Result<tcp::Segment> segment = tcp::parse(bytes, packet.header.source, packet.header.destination);
+  if (!segment) {
+    ++stats_.tcp.received;
+    stats_.tcp.drop(segment.error());
+    return;
+  }
+  tcp_.input(segment.value(), packet.header.source, packet.header.destination, now);
+}
+
+void Interface::take_tcp_output() {
+  // One frame per segment (TCP never sends more than the MSS, which fits the MTU); stop while a
+  // slot is free for whatever else must go out.
+  tcp::Transmit transmit;
+  while (output_slots - output_count_ > 1 && tcp_.next_output(transmit, now_)) {
+    uint8_t header[tcp::max_header_size];
+    size_t size = tcp::write_header(header, transmit.segment, transmit.source, transmit.destination);
+    // A segment lost here (ARP's queue for an unresolved peer full) is retransmitted by TCP.
+    (void)send_ipv4(transmit.source, transmit.destination, tcp::protocol_number, ByteView(header, size),
+                    transmit.segment.payload, now_);
+  }
+}
+
+Result<tcp::ConnectionId> Interface::connect(Ipv4Address remote, uint16_t port, Time now) {
+  now_ = now;
+  if (!address_.configured()) return Error::not_configured;
+  return tcp_.connect(address_.address, remote, port, now);
+}
+
 // ---- UDP sockets --------------------------------------------------------------------------------
 
 Result<SocketId> Interface::bind(uint16_t port, udp::Sockets::Options options) {
@@ -403,11 +454,14 @@ Status Interface::send_to(SocketId socket, const Endpoint& destination, ByteView
 
 Time Interface::next_deadline() const {
   Time deadline = earliest(arp_.next_deadline(), reassembler_.next_deadline());
+  deadline = earliest(deadline, tcp_.next_deadline());
   return use_dhcp_ ? earliest(deadline, dhcp_.next_deadline()) : deadline;
 }
 
 void Interface::on_timer(Time now) {
+  now_ = now;
   reassembler_.on_timer(now);
+  if (now >= tcp_.next_deadline()) tcp_.on_timer(now);
   Ipv4Address next_hop;
   while (arp_.take_due_request(now, next_hop)) {
     send_arp(arp::request(mac_, address_.address, next_hop), MacAddress::broadcast());

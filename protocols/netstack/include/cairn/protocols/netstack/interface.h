@@ -37,6 +37,7 @@
 #include "cairn/protocols/icmp/icmp.h"
 #include "cairn/protocols/ipv4/ipv4.h"
 #include "cairn/protocols/ipv4/reassembly.h"
+#include "cairn/protocols/tcp/endpoints.h"
 #include "cairn/protocols/udp/sockets.h"
 #include "cairn/protocols/udp/udp.h"
 
@@ -56,6 +57,10 @@ struct Config {
   uint32_t icmp_error_burst = 10;
   uint32_t icmp_errors_per_second = 100;
   dhcp::Client::Settings dhcp;  // its hostname is taken from `hostname`
+  // TCP: connection limit, buffers and timers (the MSS is capped at MTU - 40), and the secret
+  // behind initial sequence numbers and SYN cookies (from the platform's entropy in images).
+  tcp::EndpointsSettings tcp;
+  tcp::SecretKey tcp_key;
 };
 
 // What each layer saw; drops per reason (see Error in cairn/protocols/common/result.h).
@@ -65,6 +70,7 @@ struct Stats {
   Counters ipv4;
   Counters icmp;
   Counters udp;
+  Counters tcp;  // segments; per-connection figures are in tcp::Connection::stats()
   Counters dhcp;
 };
 
@@ -98,6 +104,11 @@ class Interface {
   void input(ByteView frame, Time now);
   // The next frame to send, oldest first; valid until the next call on this interface.
   bool next_output(ByteView& frame);
+  // The same, after TCP's data written by the application: `now` stamps the segments it takes.
+  bool next_output(ByteView& frame, Time now) {
+    now_ = now;
+    return next_output(frame);
+  }
   // When on_timer() has work: ARP retries, reassembly timeouts, DHCP retransmissions and lease
   // times. `never` when there is none.
   Time next_deadline() const;
@@ -121,6 +132,14 @@ class Interface {
   bool readable(SocketId socket) const { return sockets_.readable(socket); }
   uint16_t local_port(SocketId socket) const { return sockets_.port(socket); }
 
+  // TCP: listeners, connections and their buffers (tcp/endpoints.h). Segments they queue leave
+  // through next_output(), which takes them from TCP whenever its ring of frames runs empty.
+  tcp::Endpoints& tcp() { return tcp_; }
+  const tcp::Endpoints& tcp() const { return tcp_; }
+  // Active open to `remote`:`port` from this interface's address. Errors: not_configured, and
+  // those of tcp::Endpoints::connect.
+  Result<tcp::ConnectionId> connect(Ipv4Address remote, uint16_t port, Time now);
+
   const MacAddress& mac() const { return mac_; }
   const ipv4::Config& address() const { return address_; }
   bool configured() const { return address_.configured(); }
@@ -139,6 +158,9 @@ class Interface {
   void handle_icmp(const ipv4::Packet& packet, ByteView message, bool broadcast, Time now);
   void handle_udp(const ipv4::Packet& packet, ByteView datagram, bool broadcast, bool reassembled, Time now);
   void send_unreachable(const ipv4::Packet& offending, uint8_t code, Time now);
+  void handle_tcp(const ipv4::Packet& packet, ByteView bytes, Time now);
+  // Moves segments TCP has ready into free output slots.
+  void take_tcp_output();
 
   Status send_udp(const Endpoint& source, const Endpoint& destination, ByteView payload, Time now);
   // Sends header + payload as the payload of IPv4 packets (fragmented beyond the MTU).
@@ -167,6 +189,8 @@ class Interface {
   icmp::RateLimiter icmp_errors_;
   udp::Sockets sockets_;
   dhcp::Client dhcp_;
+  tcp::Endpoints tcp_;
+  Time now_ = 0;  // the latest time given to any call, for TCP segments taken by next_output()
   Time last_defence_ = never;  // when the address was last defended, `never` if not yet
 
   Event events_[4];
