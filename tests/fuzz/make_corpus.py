@@ -184,7 +184,7 @@ def http_seeds():
                       for r in (b"5-", b"-3", b"100-", b"0-1,4-5", b"9-2"))
     post = b"POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\nhello world"
     chunked = (b"PUT /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" +
-               b"POST /up HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\n5;ext=\"v\"\nhello\n0\nTrailer: t\n\n")
+               b"POST /up HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\n5;ext=\"v\"\r\nhello\r\n0\r\nTrailer: t\r\n\r\n")
     chunked_crlf = (b"POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
                     b"6\r\nhello \r\nA;x\r\n0123456789\r\n0\r\nA: b\r\n\r\n")
     old = b"\r\nHEAD / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n"
@@ -206,6 +206,17 @@ def http_seeds():
                                                         b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"))
     write("http", "long-target", bytes([1]) + record(0, b"GET /" + b"a" * 100 + b" HTTP/1.1\r\n\r\n"))
     write("http", "http2-preface", bytes([0]) + record(0, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"))
+
+    # fuzz_http_differential reads the stream itself: no setup byte, no records.
+    write("http_differential", "get", get + conditional)
+    write("http_differential", "ranges", ranges)
+    write("http_differential", "post", post + get)
+    write("http_differential", "chunked", chunked_crlf + chunked)
+    write("http_differential", "http10", old)
+    write("http_differential", "methods", others)
+    write("http_differential", "pipelined", get + post + chunked_crlf + b"DELETE /x HTTP/1.1\r\nHost: h\r\n"
+          b"Connection: close\r\n\r\n")
+    write("http_differential", "bare-lf", b"GET / HTTP/1.1\nHost: h\nX-A:  v \n\nGET /2 HTTP/1.1\nHost: h\n\n")
 
 
 if __name__ == "__main__":

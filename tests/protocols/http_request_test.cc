@@ -271,11 +271,20 @@ TEST(HttpRequestTest, ReadsChunkedBodiesWithExtensionsAndTrailers) {
   EXPECT_EQ(outcome.messages[1].target, "/index.html");
 }
 
-TEST(HttpRequestTest, ReadsUppercaseHexChunkSizesAndBareLineFeeds) {
+TEST(HttpRequestTest, ReadsUppercaseHexChunkSizesAfterAHeadWithBareLineFeeds) {
   Outcome outcome =
-      parse_whole("POST / HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\nA\n0123456789\n0\n\n");
+      parse_whole("POST / HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\nA\r\n0123456789\r\n0\r\n\r\n");
   ASSERT_EQ(outcome.messages.size(), 1u);
   EXPECT_EQ(outcome.messages[0].body, "0123456789");
+}
+
+TEST(HttpRequestTest, RefusesBareLineFeedsInChunkedFraming) {
+  const std::string head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+  EXPECT_EQ(refusal_problem(head + "5\nhello\r\n0\r\n\r\n"), Problem::bad_chunk);
+  EXPECT_EQ(refusal_problem(head + "5;x\nhello\r\n0\r\n\r\n"), Problem::bad_chunk) << "the smuggling shape";
+  EXPECT_EQ(refusal_problem(head + "5\r\nhello\n0\r\n\r\n"), Problem::bad_chunk);
+  EXPECT_EQ(refusal_problem(head + "0\r\nA: b\n\r\n"), Problem::bad_chunk);
+  EXPECT_EQ(refusal_problem(head + "0\r\n\n"), Problem::bad_chunk);
 }
 
 TEST(HttpRequestTest, RefusesMalformedChunks) {
@@ -378,6 +387,7 @@ TEST(HttpRequestTest, ParsesPipelinedRequestsFromOnePiece) {
 TEST(HttpRequestTest, GivesTheSameResultForEverySplitOfTheInput) {
   expect_split_invariant(simple_get);
   expect_split_invariant("\r\nPOST /p HTTP/1.1\nHost: h\nContent-Length: 3\n\nabc" + simple_get);
+  expect_split_invariant("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;a\nabc\r\n0\r\n\r\n");
   expect_split_invariant(chunked_post + simple_get);
   expect_split_invariant("GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n");  // refused, wherever it is cut
   expect_split_invariant("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\r");

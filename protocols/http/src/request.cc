@@ -1,5 +1,10 @@
 // The incremental request parser (request.h): scanning for the end of the head, then checking it
 // whole, then framing the body (Content-Length or chunked).
+//
+// Chunked framing (chunk-size lines, the CRLF after chunk data, trailer lines) takes CRLF only,
+// though the head takes bare LFs too: parsers disagree about a bare LF inside a chunk extension
+// (http-parser 2.9 reads it as part of the extension, so "5;x\nhello..." frames differently),
+// which is the stuff of request smuggling; refusing it leaves no reading to disagree about.
 #include "cairn/protocols/http/request.h"
 
 namespace cairn::protocols::http {
@@ -435,10 +440,8 @@ Result<ParseStep> RequestParser::parse_body(ByteView buffered) {
         return step;
       case State::chunk_data_end:
         if (rest.empty()) break;
-        if (rest[0] == '\n') {
-          consumed += 1;
-        } else if (rest[0] != '\r') {
-          return fail(Problem::bad_chunk);
+        if (rest[0] != '\r') {
+          return fail(Problem::bad_chunk);  // a bare LF included: see the file comment
         } else if (rest.size() < 2) {
           break;
         } else if (rest[1] != '\n') {
@@ -457,7 +460,8 @@ Result<ParseStep> RequestParser::parse_body(ByteView buffered) {
           }
           break;
         }
-        size_t content_end = line_feed > 0 && rest[line_feed - 1] == '\r' ? line_feed - 1 : line_feed;
+        if (line_feed == 0 || rest[line_feed - 1] != '\r') return fail(Problem::bad_chunk);
+        size_t content_end = line_feed - 1;
         if (content_end > settings_.max_chunk_line) return fail(Problem::chunk_line_too_long);
         ByteView line = rest.first(content_end);
         // chunk-size [ chunk-ext ]: hex digits, then nothing or BWS ";" and extensions, skipped.
@@ -493,8 +497,8 @@ Result<ParseStep> RequestParser::parse_body(ByteView buffered) {
           if (rest[i] == 0) return fail(Problem::bad_field_value);
         }
         if (line_feed == rest.size()) break;
-        size_t content_end = line_feed > 0 && rest[line_feed - 1] == '\r' ? line_feed - 1 : line_feed;
-        ByteView line = rest.first(content_end);
+        if (line_feed == 0 || rest[line_feed - 1] != '\r') return fail(Problem::bad_chunk);
+        ByteView line = rest.first(line_feed - 1);
         consumed += line_feed + 1;
         trailer_bytes_ += line_feed + 1;
         if (line.empty()) {

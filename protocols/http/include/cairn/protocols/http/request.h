@@ -12,8 +12,10 @@
 // Refusals are values: parse() returns an Error and failure() says which HTTP status to answer
 // (400, 413, 414, 431, 501, 505) and why; the connection must then close, and the parser keeps
 // refusing. The syntax checks, limits and their statuses are listed in protocols/README.md
-// ("HTTP"). Line ends: CRLF, or a bare LF, which RFC 9112 2.2 allows and nginx accepts; a CR
-// not followed by LF is refused everywhere (head, chunk lines, trailers).
+// ("HTTP"). Line ends in the head: CRLF, or a bare LF, which RFC 9112 2.2 allows and nginx
+// accepts. Chunked framing (chunk lines, chunk ends, trailers) takes CRLF only: a bare LF there is
+// refused (400), because parsers disagree about it (see request.cc). A CR not followed by LF is
+// refused everywhere.
 #pragma once
 
 #include <stddef.h>
