@@ -2,7 +2,7 @@
 // seed corpora and a fixed set of deterministic mutations of them, in every build (g++ too).
 // Prints how often each refusal class occurred; fails only when both parsers accept an input and
 // disagree about it.
-//   http_differential <corpus/http> <corpus/http_differential> [mutations per seed]
+//   http_differential <corpus/http> <corpus/http_differential> [mutations per seed [--examples]]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -127,6 +127,8 @@ int main(int argc, char** argv) {
   std::vector<Bytes> seeds = read_corpus(argv[1], true);
   for (Bytes& raw : read_corpus(argv[2], false)) seeds.push_back(std::move(raw));
   int mutations_per_seed = argc > 3 ? std::atoi(argv[3]) : 150;
+  bool examples = argc > 4 && std::string(argv[4]) == "--examples";  // the first input of each class
+  std::map<std::string, Bytes> first_input;
 
   std::mt19937 random(20240611);
   std::map<std::string, int> classes;
@@ -141,7 +143,7 @@ int main(int argc, char** argv) {
     } else if (comparison.refusal.empty()) {
       ++agreed;
     } else {
-      ++classes[comparison.refusal];
+      if (++classes[comparison.refusal] == 1) first_input[comparison.refusal] = input;
     }
   };
   for (const Bytes& seed : seeds) {
@@ -154,6 +156,9 @@ int main(int argc, char** argv) {
   for (const auto& [name, count] : classes) sorted.emplace_back(count, name);
   std::sort(sorted.rbegin(), sorted.rend());
   std::printf("%7s  %s\n", "count", "refusal class (ours status problem / theirs http_errno)");
-  for (const auto& [count, name] : sorted) std::printf("%7d  %s\n", count, name.c_str());
+  for (const auto& [count, name] : sorted) {
+    std::printf("%7d  %s\n", count, name.c_str());
+    if (examples) std::printf("         e.g. %.300s\n", printable(first_input[name]).c_str());
+  }
   return violations == 0 ? 0 : 1;
 }
