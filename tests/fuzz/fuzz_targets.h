@@ -1,6 +1,7 @@
 // The protocol fuzz targets: one per parser (and the state that consumes it), plus the whole
-// netstack input path, and the HTTP server side (parser, static decisions, writer). libFuzzer runs each through fuzz_main.cc; protocols_test replays the
-// corpora in tests/fuzz/corpus/<name>/ through the same functions in every build.
+// netstack input path, and the HTTP server side (parser, static decisions, writer). libFuzzer runs
+// each through fuzz_main.cc; protocols_test replays the corpora in tests/fuzz/corpus/<name>/
+// through the same functions in every build.
 #pragma once
 
 #include <cstddef>

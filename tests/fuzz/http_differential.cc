@@ -206,11 +206,16 @@ HttpComparison compare_http_parsers(const std::uint8_t* data, std::size_t size) 
   for (std::size_t i = 0; i < stop && !comparison.violation; ++i) {
     const Message& a = ours.messages[i];
     const Message& b = theirs.messages[i];
-    if (a.method != b.method) violation(i, "method ours '" + a.method + "' theirs '" + b.method + "'");
-    else if (a.target != b.target) violation(i, "target ours '" + a.target + "' theirs '" + b.target + "'");
-    else if (a.version_10 != b.version_10) violation(i, "version differs");
-    else if (a.fields != b.fields) violation(i, "fields ours " + describe_fields(a) + " theirs " + describe_fields(b));
-    else if (a.body != b.body) violation(i, "body ours '" + a.body + "' theirs '" + b.body + "'");
+    if (a.method != b.method)
+      violation(i, "method ours '" + a.method + "' theirs '" + b.method + "'");
+    else if (a.target != b.target)
+      violation(i, "target ours '" + a.target + "' theirs '" + b.target + "'");
+    else if (a.version_10 != b.version_10)
+      violation(i, "version differs");
+    else if (a.fields != b.fields)
+      violation(i, "fields ours " + describe_fields(a) + " theirs " + describe_fields(b));
+    else if (a.body != b.body)
+      violation(i, "body ours '" + a.body + "' theirs '" + b.body + "'");
   }
   if (comparison.violation) return comparison;
 
@@ -226,8 +231,8 @@ HttpComparison compare_http_parsers(const std::uint8_t* data, std::size_t size) 
   };
   if (completed(ours) != completed(theirs)) {
     comparison.violation = true;
-    comparison.explanation = "ours completed " + std::to_string(completed(ours)) + " messages, theirs " +
-                             std::to_string(completed(theirs));
+    comparison.explanation =
+        "ours completed " + std::to_string(completed(ours)) + " messages, theirs " + std::to_string(completed(theirs));
   }
   return comparison;
 }

@@ -53,9 +53,30 @@ std::vector<Bytes> read_corpus(const std::filesystem::path& folder, bool records
 
 // Pieces a mutation inserts: the bytes where parsers tend to differ.
 const std::string fragments[] = {
-    "\r",   "\n",  "\r\n", " ", "\t", ":", ";", ",", "\"", std::string(1, '\0'), "\x7f", "\xff",
-    "\r\n ", "\r\n\r\n", "chunked", "HTTP/1.0", "HTTP/1.1", "0\r\n\r\n", "Content-Length: 3\r\n",
-    "Transfer-Encoding: chunked\r\n", "Connection: close\r\n", "Host: h\r\n", "Upgrade: x\r\n", "ffffffffffffffff",
+    "\r",
+    "\n",
+    "\r\n",
+    " ",
+    "\t",
+    ":",
+    ";",
+    ",",
+    "\"",
+    std::string(1, '\0'),
+    "\x7f",
+    "\xff",
+    "\r\n ",
+    "\r\n\r\n",
+    "chunked",
+    "HTTP/1.0",
+    "HTTP/1.1",
+    "0\r\n\r\n",
+    "Content-Length: 3\r\n",
+    "Transfer-Encoding: chunked\r\n",
+    "Connection: close\r\n",
+    "Host: h\r\n",
+    "Upgrade: x\r\n",
+    "ffffffffffffffff",
 };
 
 Bytes mutate(Bytes input, std::mt19937& random) {
@@ -104,8 +125,10 @@ Bytes mutate(Bytes input, std::mt19937& random) {
 std::string printable(const Bytes& bytes) {
   std::string text;
   for (std::uint8_t byte : bytes) {
-    if (byte == '\r') text += "\\r";
-    else if (byte == '\n') text += "\\n";
+    if (byte == '\r')
+      text += "\\r";
+    else if (byte == '\n')
+      text += "\\n";
     else if (byte < 0x20 || byte >= 0x7f) {
       char escaped[5];
       std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);

@@ -80,10 +80,9 @@ TEST(HttpRequestTest, GivesHeadThenEndForARequestWithoutBody) {
 
 TEST(HttpRequestTest, KnowsTheRfc9110MethodsAndKeepsOthersAsTokens) {
   const std::pair<const char*, Method> methods[] = {
-      {"GET", Method::get},       {"HEAD", Method::head},       {"POST", Method::post},
-      {"PUT", Method::put},       {"DELETE", Method::delete_},  {"OPTIONS", Method::options},
-      {"PATCH", Method::patch},   {"TRACE", Method::trace},     {"PROPFIND", Method::other},
-      {"get", Method::other},
+      {"GET", Method::get},        {"HEAD", Method::head},       {"POST", Method::post},   {"PUT", Method::put},
+      {"DELETE", Method::delete_}, {"OPTIONS", Method::options}, {"PATCH", Method::patch}, {"TRACE", Method::trace},
+      {"PROPFIND", Method::other}, {"get", Method::other},
   };
   for (const auto& [name, method] : methods) {
     std::string input = std::string(name) + " / HTTP/1.1\r\nHost: h\r\n\r\n";
@@ -250,9 +249,9 @@ TEST(HttpRequestTest, RefusesBodiesOverTheLimitWith413) {
   RequestParser::Settings settings;
   settings.max_body_size = 10;
   EXPECT_EQ(refusal_status("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\n", settings), 413);
-  EXPECT_EQ(refusal_status("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n5\r\n",
-                           settings),
-            413);
+  EXPECT_EQ(
+      refusal_status("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n5\r\n", settings),
+      413);
   EXPECT_EQ(refusal_status("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffff\r\n"), 413);
 }
 
@@ -272,8 +271,7 @@ TEST(HttpRequestTest, ReadsChunkedBodiesWithExtensionsAndTrailers) {
 }
 
 TEST(HttpRequestTest, ReadsUppercaseHexChunkSizesAfterAHeadWithBareLineFeeds) {
-  Outcome outcome =
-      parse_whole("POST / HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\nA\r\n0123456789\r\n0\r\n\r\n");
+  Outcome outcome = parse_whole("POST / HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\nA\r\n0123456789\r\n0\r\n\r\n");
   ASSERT_EQ(outcome.messages.size(), 1u);
   EXPECT_EQ(outcome.messages[0].body, "0123456789");
 }
@@ -406,7 +404,8 @@ TEST(HttpRequestTest, KeepsRefusingAfterAFailure) {
 TEST(HttpRequestTest, RefusesGarbage) {
   for (const std::string& garbage :
        {std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 15), std::string("hello\r\n\r\n"),
-        std::string("GET\r\n\r\n"), std::string(" GET / HTTP/1.1\r\n\r\n"), std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")}) {
+        std::string("GET\r\n\r\n"), std::string(" GET / HTTP/1.1\r\n\r\n"),
+        std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")}) {
     Outcome outcome = parse_whole(garbage);
     EXPECT_TRUE(outcome.messages.empty());
     EXPECT_NE(outcome.status, 0) << garbage;

@@ -210,9 +210,9 @@ TEST(HttpStaticTest, ChoosesGzipWhenAcceptedAndSmaller) {
 }
 
 TEST(HttpStaticTest, KeepsIdentityWhenGzipIsRefusedOrAbsent) {
-  for (const char* fields : {"", "Accept-Encoding: gzip;q=0\r\n", "Accept-Encoding: gzip; q=0.000\r\n",
-                             "Accept-Encoding: br\r\n", "Accept-Encoding: *;q=0, identity\r\n",
-                             "Accept-Encoding: gzip;q=2\r\n", "Accept-Encoding:\r\n"}) {
+  for (const char* fields :
+       {"", "Accept-Encoding: gzip;q=0\r\n", "Accept-Encoding: gzip; q=0.000\r\n", "Accept-Encoding: br\r\n",
+        "Accept-Encoding: *;q=0, identity\r\n", "Accept-Encoding: gzip;q=2\r\n", "Accept-Encoding:\r\n"}) {
     Answer plain = answer(fields);
     EXPECT_FALSE(plain.decision.gzip) << fields;
     EXPECT_EQ(plain.head.find("Content-Encoding"), std::string::npos);
@@ -311,7 +311,8 @@ TEST(HttpStaticTest, SaysHowTheConnectionEnds) {
 }
 
 TEST(HttpStaticTest, WritesLastModifiedWhenKnown) {
-  std::string input = "GET / HTTP/1.1\r\nHost: h\r\nRange: bytes=0-0\r\nIf-Range: Thu, 01 Jan 1970 00:01:40 GMT\r\n\r\n";
+  std::string input =
+      "GET / HTTP/1.1\r\nHost: h\r\nRange: bytes=0-0\r\nIf-Range: Thu, 01 Jan 1970 00:01:40 GMT\r\n\r\n";
   Result<ParseStep> step = parse_head(input);
   ASSERT_TRUE(step.ok());
   StaticResource dated = resource();

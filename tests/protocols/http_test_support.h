@@ -81,10 +81,13 @@ inline Outcome parse_whole(const std::string& input, RequestParser::Settings set
   return parse_pieces({input}, settings);
 }
 
-// The first head of `input`, parsed in one piece; the test fails when there is none.
+// The first step of `input`, parsed in one piece. The views point into a copy of `input` that
+// lives until the next call, so a test may pass a temporary.
 inline Result<ParseStep> parse_head(const std::string& input, RequestParser::Settings settings = {}) {
+  static std::string kept;
+  kept = input;
   RequestParser parser(settings);
-  return parser.parse(view(input));
+  return parser.parse(view(kept));
 }
 
 }  // namespace cairn::protocols::http::testing

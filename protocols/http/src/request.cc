@@ -30,9 +30,9 @@ struct MethodName {
 };
 
 constexpr MethodName method_names[] = {
-    {"GET", Method::get},         {"HEAD", Method::head},   {"POST", Method::post},
-    {"PUT", Method::put},         {"DELETE", Method::delete_}, {"OPTIONS", Method::options},
-    {"PATCH", Method::patch},     {"CONNECT", Method::connect}, {"TRACE", Method::trace},
+    {"GET", Method::get},     {"HEAD", Method::head},       {"POST", Method::post},
+    {"PUT", Method::put},     {"DELETE", Method::delete_},  {"OPTIONS", Method::options},
+    {"PATCH", Method::patch}, {"CONNECT", Method::connect}, {"TRACE", Method::trace},
 };
 
 // Methods are case-sensitive (RFC 9110 9.1): "get" is an extension method.
@@ -143,8 +143,8 @@ Problem parse_request_line(ByteView line, Request& request) {
   request.method = method_of(method);
 
   // HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive (RFC 9112 2.3).
-  if (version.size() != 8 || !equals(version.first(5), text("HTTP/")) || !is_digit(version[5]) ||
-      version[6] != '.' || !is_digit(version[7])) {
+  if (version.size() != 8 || !equals(version.first(5), text("HTTP/")) || !is_digit(version[5]) || version[6] != '.' ||
+      !is_digit(version[7])) {
     return find_byte(version, ' ') != version.size() ? Problem::bad_request_line : Problem::bad_version;
   }
   if (version[5] != '1') return Problem::unsupported_version;

@@ -71,7 +71,8 @@ size_t find_byte(ByteView bytes, uint8_t wanted) {
 // If-Range (RFC 9110 13.1.5): an entity tag compared strongly, or a date equal to Last-Modified.
 bool if_range_holds(ByteView if_range, const StaticResource& resource, bool gzip) {
   if (if_range.empty()) return false;
-  if (if_range[0] == '"') return !resource.etag.empty() && resource.etag[0] == '"' && same_opaque_tag(if_range, resource.etag, gzip);
+  if (if_range[0] == '"')
+    return !resource.etag.empty() && resource.etag[0] == '"' && same_opaque_tag(if_range, resource.etag, gzip);
   if (if_range.size() >= 2 && if_range[0] == 'W' && if_range[1] == '/') return false;  // weak: never
   if (!resource.has_last_modified) return false;
   char formatted[imf_fixdate_size];
@@ -191,8 +192,8 @@ StaticDecision decide(const Request& request, const StaticResource& resource) {
   const Field* accept_encoding = request.find("accept-encoding");
   EncodingAcceptance acceptance =
       accepted_encodings(accept_encoding ? accept_encoding->value : ByteView(), accept_encoding != nullptr);
-  decision.gzip = has_variant && acceptance.gzip &&
-                  (resource.gzip.size() < resource.identity.size() || !acceptance.identity);
+  decision.gzip =
+      has_variant && acceptance.gzip && (resource.gzip.size() < resource.identity.size() || !acceptance.identity);
   ByteView selected = decision.gzip ? resource.gzip : resource.identity;
   decision.length = selected.size();
 

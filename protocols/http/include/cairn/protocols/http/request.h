@@ -76,20 +76,20 @@ struct Request {
 // Why a request was refused, and the status the server should answer with.
 enum class Problem : uint8_t {
   none,
-  bad_request_line,      // not method SP target SP version, or a method that is no token
-  bad_target,            // a byte no target may hold, or a form the method does not take
-  bad_version,           // not HTTP/<digit>.<digit>
-  unsupported_version,   // a major version other than 1 (505)
-  request_line_too_long,  // 414
-  bad_line_end,          // a CR not followed by LF
-  too_many_empty_lines,  // more empty lines before the request line than Settings allows
-  bad_field,             // a field name that is no token, space before the colon, no colon
-  bad_field_value,       // NUL or another control character than HTAB in a value
-  obsolete_line_folding,  // a field line starting with SP or HTAB (RFC 9112 5.2)
-  header_too_large,      // header section or field count over the limits (431)
-  missing_host,          // HTTP/1.1 without Host
-  several_hosts,         // more than one Host
-  bad_content_length,    // not digits, overflowing, or several that disagree
+  bad_request_line,                       // not method SP target SP version, or a method that is no token
+  bad_target,                             // a byte no target may hold, or a form the method does not take
+  bad_version,                            // not HTTP/<digit>.<digit>
+  unsupported_version,                    // a major version other than 1 (505)
+  request_line_too_long,                  // 414
+  bad_line_end,                           // a CR not followed by LF
+  too_many_empty_lines,                   // more empty lines before the request line than Settings allows
+  bad_field,                              // a field name that is no token, space before the colon, no colon
+  bad_field_value,                        // NUL or another control character than HTAB in a value
+  obsolete_line_folding,                  // a field line starting with SP or HTAB (RFC 9112 5.2)
+  header_too_large,                       // header section or field count over the limits (431)
+  missing_host,                           // HTTP/1.1 without Host
+  several_hosts,                          // more than one Host
+  bad_content_length,                     // not digits, overflowing, or several that disagree
   content_length_with_transfer_encoding,  // RFC 9112 6.1: both, refused
   unsupported_transfer_encoding,          // a coding other than a final chunked (501)
   bad_transfer_encoding,                  // chunked applied twice or not last, or in HTTP/1.0
@@ -124,13 +124,13 @@ class RequestParser {
  public:
   // Bounds on what one request may hold; the defaults follow nginx's.
   struct Settings {
-    size_t max_request_line = 8 * 1024;      // request line, line end excluded (414)
-    size_t max_header_bytes = 16 * 1024;     // field lines and the empty line after them (431)
+    size_t max_request_line = 8 * 1024;           // request line, line end excluded (414)
+    size_t max_header_bytes = 16 * 1024;          // field lines and the empty line after them (431)
     size_t max_header_count = max_header_fields;  // at most max_header_fields (431)
-    size_t max_empty_lines = 4;              // CRLFs ignored before a request line (RFC 9112 2.2)
-    uint64_t max_body_size = 1024 * 1024;    // declared or de-chunked body bytes (413)
-    size_t max_chunk_line = 1024;            // chunk size with extensions (400)
-    size_t max_trailer_bytes = 4 * 1024;     // the trailer section after the last chunk (431)
+    size_t max_empty_lines = 4;                   // CRLFs ignored before a request line (RFC 9112 2.2)
+    uint64_t max_body_size = 1024 * 1024;         // declared or de-chunked body bytes (413)
+    size_t max_chunk_line = 1024;                 // chunk size with extensions (400)
+    size_t max_trailer_bytes = 4 * 1024;          // the trailer section after the last chunk (431)
   };
 
   RequestParser() : RequestParser(Settings{}) {}
@@ -157,16 +157,16 @@ class RequestParser {
   State state_ = State::head;
   Failure failure_;
   // Head scanning, kept across need_more: positions in `buffered`, which the caller passes again.
-  size_t scanned_ = 0;          // bytes looked at so far
-  size_t line_start_ = 0;       // where the line being scanned begins
+  size_t scanned_ = 0;     // bytes looked at so far
+  size_t line_start_ = 0;  // where the line being scanned begins
   size_t request_line_start_ = 0;
-  size_t fields_start_ = 0;     // where the field lines begin, once the request line ended
+  size_t fields_start_ = 0;      // where the field lines begin, once the request line ended
   bool in_request_line_ = true;  // no request line ended yet
   size_t empty_lines_ = 0;
   size_t field_lines_ = 0;
   // Body.
-  uint64_t remaining_ = 0;   // of the Content-Length body or of the current chunk
-  uint64_t body_seen_ = 0;   // de-chunked bytes so far, for max_body_size
+  uint64_t remaining_ = 0;  // of the Content-Length body or of the current chunk
+  uint64_t body_seen_ = 0;  // de-chunked bytes so far, for max_body_size
   size_t trailer_bytes_ = 0;
 };
 

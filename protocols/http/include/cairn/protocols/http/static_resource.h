@@ -42,8 +42,8 @@ StaticDecision decide(const Request& request, const StaticResource& resource);
 
 // What the server needs to know beyond the request and the resource.
 struct ResponseContext {
-  uint64_t now = 0;                    // wall-clock seconds since the epoch, for Date
-  const char* server_name = "cairn";   // Server; nullptr leaves it out
+  uint64_t now = 0;                   // wall-clock seconds since the epoch, for Date
+  const char* server_name = "cairn";  // Server; nullptr leaves it out
 };
 
 struct StaticResponse {
