@@ -10,6 +10,9 @@
 #include <cairn/protocols/dhcp/client.h>
 #include <cairn/protocols/dhcp/message.h>
 #include <cairn/protocols/ethernet/ethernet.h>
+#include <cairn/protocols/http/request.h>
+#include <cairn/protocols/http/response.h>
+#include <cairn/protocols/http/static_resource.h>
 #include <cairn/protocols/icmp/icmp.h>
 #include <cairn/protocols/ipv4/ipv4.h>
 #include <cairn/protocols/ipv4/reassembly.h>
@@ -18,6 +21,7 @@
 #include <cairn/protocols/udp/udp.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -238,6 +242,83 @@ int fuzz_netstack(const std::uint8_t* data, std::size_t size) {
       net->on_timer(now);
     }
     drain();
+  }
+  return 0;
+}
+
+// The HTTP server side: a first byte picks the limits (small ones reach every refusal), then
+// records are pieces of the byte stream, appended to one bounded receive buffer as a server
+// would; after each piece the parser runs until it needs more. Every head is answered through
+// the static-resource decision, every refusal with an error response. The parser's promises are
+// checked: consumed bytes and views stay within the buffer, a refusal names a status.
+int fuzz_http(const std::uint8_t* data, std::size_t size) {
+  Reader reader(data, size);
+  std::uint8_t setup = reader.byte();
+  http::RequestParser::Settings settings;
+  if ((setup & 1) != 0) {
+    settings.max_request_line = 64;
+    settings.max_header_bytes = 128;
+    settings.max_header_count = 4;
+    settings.max_empty_lines = 1;
+    settings.max_body_size = 64;
+    settings.max_chunk_line = 16;
+    settings.max_trailer_bytes = 32;
+  }
+  http::RequestParser parser(settings);
+  const std::size_t capacity = parser.buffer_size_needed();
+  std::vector<std::uint8_t> buffer;  // the connection's receive buffer, never over `capacity`
+  static const std::uint8_t identity[] = "<html>identity bytes of the resource, longer than its gzip</html>";
+  static const std::uint8_t gzip[] = "gzip bytes";
+  http::StaticResource resource;
+  resource.content_type = http::text("text/html");
+  resource.etag = http::text("\"v1\"");
+  resource.identity = ByteView(identity, sizeof identity - 1);
+  if ((setup & 2) != 0) resource.gzip = ByteView(gzip, sizeof gzip - 1);
+  resource.has_last_modified = (setup & 4) != 0;
+  resource.last_modified = 784111777;
+  std::uint8_t head[1024];
+  while (!reader.empty()) {
+    reader.byte();  // control: reserved
+    std::vector<std::uint8_t> piece = reader.record();
+    std::size_t room = capacity - buffer.size();
+    buffer.insert(buffer.end(), piece.begin(), piece.begin() + static_cast<long>(std::min(room, piece.size())));
+    for (;;) {
+      ByteView buffered = view(buffer);
+      Result<http::ParseStep> step = parser.parse(buffered);
+      if (!step) {
+        const http::Failure& failure = parser.failure();
+        if (failure.status < 400 || failure.status > 505) std::abort();
+        Result<std::size_t> written = http::write_error_response(head, failure.status, setup, "cairn");
+        if (!written) std::abort();
+        touch(ByteView(head, written.value()));
+        return 0;
+      }
+      if (step->consumed > buffered.size()) std::abort();
+      if (step->kind == http::ParseStep::Kind::head) {
+        const http::Request& request = step->request;
+        touch(request.target);
+        for (std::size_t i = 0; i < request.field_count; ++i) {
+          touch(request.fields[i].name);
+          touch(request.fields[i].value);
+        }
+        Result<http::StaticResponse> response = http::respond_static(request, resource, {setup, "cairn"}, head);
+        if (!response) std::abort();  // every head fits 1 KiB
+        touch(ByteView(head, response->head_size));
+        touch(response->body);
+      } else if (step->kind == http::ParseStep::Kind::body) {
+        if (step->body.empty() || step->body.data() < buffered.data() ||
+            step->body.data() + step->body.size() > buffered.data() + step->consumed) {
+          std::abort();
+        }
+        touch(step->body);
+      }
+      buffer.erase(buffer.begin(), buffer.begin() + static_cast<long>(step->consumed));
+      if (step->kind == http::ParseStep::Kind::need_more) {
+        // Limits trip before the buffer fills: a full buffer that needs more is a parser bug.
+        if (buffer.size() == capacity) std::abort();
+        break;
+      }
+    }
   }
   return 0;
 }

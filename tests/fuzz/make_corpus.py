@@ -171,6 +171,52 @@ def main():
     write("netstack", "dhcp", bytes([1]) + record(0, ethernet(BROADCAST_MAC, PEER_MAC, 0x0800,
                                                               ipv4(GATEWAY, ALL, 17, udp(GATEWAY, 67, ALL, 68, dhcp_reply(2))))) +
           record(4, b"") + record(4, b""))
+    http_seeds()
+
+
+def http_seeds():
+    """Requests for fuzz_http: a setup byte (1: small limits, 2: gzip variant, 4: Last-Modified),
+    then the stream in records; splitting a request over records explores the incremental paths."""
+    get = b"GET /index.html HTTP/1.1\r\nHost: example.org\r\nAccept-Encoding: gzip, br\r\n\r\n"
+    conditional = (b"GET / HTTP/1.1\r\nHost: h\r\nIf-None-Match: W/\"v1\", \"x\"\r\nRange: bytes=0-9\r\n"
+                   b"If-Range: \"v1\"\r\n\r\n")
+    ranges = b"".join(b"GET / HTTP/1.1\r\nHost: h\r\nRange: bytes=%s\r\n\r\n" % r
+                      for r in (b"5-", b"-3", b"100-", b"0-1,4-5", b"9-2"))
+    post = b"POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\nhello world"
+    chunked = (b"PUT /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" +
+               b"POST /up HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\n5;ext=\"v\"\r\nhello\r\n0\r\nTrailer: t\r\n\r\n")
+    chunked_crlf = (b"POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"6\r\nhello \r\nA;x\r\n0123456789\r\n0\r\nA: b\r\n\r\n")
+    old = b"\r\nHEAD / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n"
+    others = (b"OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\nDELETE http://h/x HTTP/1.1\r\nHost: h\r\n\r\n"
+              b"CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n")
+    write("http", "get", bytes([2]) + record(0, get))
+    write("http", "get-split", bytes([2]) + b"".join(record(0, get[i:i + 7]) for i in range(0, len(get), 7)))
+    write("http", "conditional", bytes([6]) + record(0, conditional))
+    write("http", "ranges", bytes([2]) + record(0, ranges))
+    write("http", "post", bytes([0]) + record(0, post[:50]) + record(0, post[50:]))
+    write("http", "chunked", bytes([0]) + record(0, chunked))
+    write("http", "chunked-crlf", bytes([0]) + b"".join(record(0, chunked_crlf[i:i + 3])
+                                                        for i in range(0, len(chunked_crlf), 3)))
+    write("http", "http10", bytes([4]) + record(0, old))
+    write("http", "methods", bytes([0]) + record(0, others))
+    write("http", "small-limits", bytes([1]) + record(0, get + post + chunked_crlf))
+    write("http", "obs-fold", bytes([0]) + record(0, b"GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n"))
+    write("http", "both-lengths", bytes([0]) + record(0, b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n"
+                                                        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"))
+    write("http", "long-target", bytes([1]) + record(0, b"GET /" + b"a" * 100 + b" HTTP/1.1\r\n\r\n"))
+    write("http", "http2-preface", bytes([0]) + record(0, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"))
+
+    # fuzz_http_differential reads the stream itself: no setup byte, no records.
+    write("http_differential", "get", get + conditional)
+    write("http_differential", "ranges", ranges)
+    write("http_differential", "post", post + get)
+    write("http_differential", "chunked", chunked_crlf + chunked)
+    write("http_differential", "http10", old)
+    write("http_differential", "methods", others)
+    write("http_differential", "pipelined", get + post + chunked_crlf + b"DELETE /x HTTP/1.1\r\nHost: h\r\n"
+          b"Connection: close\r\n\r\n")
+    write("http_differential", "bare-lf", b"GET / HTTP/1.1\nHost: h\nX-A:  v \n\nGET /2 HTTP/1.1\nHost: h\n\n")
 
 
 if __name__ == "__main__":
