@@ -1,6 +1,8 @@
 // The interface task, the event queue and the UDP sockets of a Stack (see stack.h).
 #include "cairn/net/stack.h"
 
+#include <cairn/net/tcp.h>
+#include <cairn/runtime/entropy.h>
 #include <cairn/runtime/print.h>
 
 namespace cairn::net {
@@ -26,7 +28,10 @@ Stack* Stack::open(const NetDevice& net_device, netstack::Config config) {
   config.mtu = static_cast<uint16_t>(info.mtu < 1500 ? info.mtu : 1500);
   config.random_seed = boot_seed(config.random_seed, info.mac_address);
   size_t frame_capacity = SOLO5_NET_HLEN + (info.mtu > 1500 ? info.mtu : 1500) + 32;
-  return new Stack(device, config, frame_capacity);
+  uint8_t key[16];
+  runtime::EntropySource source = runtime::fill_entropy(key, sizeof key);
+  config.tcp_key = protocols::tcp::SecretKey::from_bytes(key);
+  return new Stack(device, config, frame_capacity, source);
 }
 
 sched::Task<void> Stack::run() {
@@ -49,12 +54,15 @@ sched::Task<void> Stack::run() {
     }
     collect_events();
     bool woke = wake_receivers();
+    woke = wake_tcp(sched::now()) || woke;
     if (woke || frames == frames_per_round) {
       // Let the woken tasks answer (their sends write at once), then read on.
       co_await sched::yield_now();
       continue;
     }
-    sched::DeviceOrDeadlineAwaiter wait(device_, interface_.next_deadline());
+    sched::Time deadline = interface_.next_deadline();
+    sched::Time streams = tcp_deadline();
+    sched::DeviceOrDeadlineAwaiter wait(device_, streams < deadline ? streams : deadline);
     idle_wait_ = &wait;
     co_await wait;
     idle_wait_ = nullptr;
@@ -62,7 +70,7 @@ sched::Task<void> Stack::run() {
 }
 
 void Stack::write_outputs() {
-  for (ByteView frame; interface_.next_output(frame);) {
+  for (ByteView frame; interface_.next_output(frame, sched::now());) {
     // A full tap queue drops the frame, as a wire would; the protocols retransmit what matters.
     solo5_net_write(device_, frame.data(), frame.size());
   }
@@ -72,7 +80,15 @@ void Stack::flush() {
   write_outputs();
   // A send may arm an earlier timer (ARP retries for a new next hop): the idle task must wake
   // for it, not sleep to the deadline it computed before.
-  if (idle_wait_ != nullptr && interface_.next_deadline() < idle_wait_->deadline()) idle_wait_->wake_early();
+  if (idle_wait_ != nullptr &&
+      (interface_.next_deadline() < idle_wait_->deadline() || tcp_deadline() < idle_wait_->deadline()))
+    idle_wait_->wake_early();
+}
+
+protocols::Result<protocols::tcp::ConnectionId> Stack::connect(Ipv4Address remote, uint16_t port) {
+  protocols::Result<protocols::tcp::ConnectionId> id = interface_.connect(remote, port, sched::now());
+  flush();
+  return id;
 }
 
 void Stack::collect_events() {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cairn/device.h>
+#include <cairn/runtime/entropy.h>
 #include <cairn/solo5.h>
 #include <cairn/protocols/netstack/interface.h>
 #include <cairn/sched/scheduler.h>
@@ -36,11 +37,14 @@ using protocols::udp::Endpoint;
 using Datagram = protocols::udp::Received;
 
 class UdpSocket;
+class TcpListener;
+class TcpStream;
 
 class Stack {
  public:
   // Acquires the declared net device `device` and builds its interface from `config`, whose MAC
-  // and MTU are replaced by the device's. nullptr when the tender did not attach it.
+  // and MTU are replaced by the device's and whose TCP key is filled from the CPU's entropy
+  // (entropy_source() says from where). nullptr when the tender did not attach it.
   static Stack* open(const NetDevice& device, netstack::Config config);
   ~Stack() { delete[] frame_; }
 
@@ -66,6 +70,12 @@ class Stack {
   };
   EventAwaiter next_event() { return EventAwaiter(*this); }
 
+  // Active TCP open to `remote`:`port`; take the handle into a TcpStream. Errors as
+  // netstack::Interface::connect.
+  protocols::Result<protocols::tcp::ConnectionId> connect(Ipv4Address remote, uint16_t port);
+  // Where the TCP key (initial sequence numbers, SYN cookies) came from: say it at start-up.
+  runtime::EntropySource entropy_source() const { return entropy_source_; }
+
   netstack::Interface& interface() { return interface_; }
   const netstack::Interface& interface() const { return interface_; }
   solo5_handle_t device() const { return device_; }
@@ -80,18 +90,31 @@ class Stack {
 
  private:
   friend class UdpSocket;
+  friend class TcpListener;
+  friend class TcpStream;
 
-  Stack(solo5_handle_t device, const netstack::Config& config, size_t frame_capacity)
-      : device_(device), interface_(config), frame_(new uint8_t[frame_capacity]), frame_capacity_(frame_capacity) {}
+  Stack(solo5_handle_t device, const netstack::Config& config, size_t frame_capacity,
+        runtime::EntropySource entropy_source)
+      : device_(device),
+        interface_(config),
+        frame_(new uint8_t[frame_capacity]),
+        frame_capacity_(frame_capacity),
+        entropy_source_(entropy_source) {}
   void write_outputs();
   void collect_events();
   netstack::Event take_event();
   // Makes ready the tasks awaiting a socket that now has a datagram; true if any.
   bool wake_receivers();
+  // Makes ready the tasks awaiting a listener or stream that can go on (or whose deadline came).
+  bool wake_tcp(sched::Time now);
+  // The earliest deadline of a task awaiting a stream.
+  sched::Time tcp_deadline() const;
 
   solo5_handle_t device_;
   netstack::Interface interface_;
   UdpSocket* sockets_ = nullptr;  // every UdpSocket of this stack, linked through UdpSocket::next_
+  TcpListener* listeners_ = nullptr;  // likewise through TcpListener::next_
+  TcpStream* streams_ = nullptr;      // and TcpStream::next_
   sched::DeviceOrDeadlineAwaiter* idle_wait_ = nullptr;  // the interface task's wait, while it waits
 
   netstack::Event events_[event_slots];
@@ -103,6 +126,7 @@ class Stack {
   // and a jumbo-frame tap's MTU is above the 1500 bytes the interface sends.
   uint8_t* frame_;
   size_t frame_capacity_;
+  runtime::EntropySource entropy_source_;
 };
 
 // A UDP socket of a Stack; closed when destroyed. One task at a time may await receive().
