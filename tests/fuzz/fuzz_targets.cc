@@ -7,6 +7,7 @@
 
 #include <cairn/protocols/arp/arp.h>
 #include <cairn/protocols/arp/resolver.h>
+#include <cairn/protocols/common/checksum.h>
 #include <cairn/protocols/dhcp/client.h>
 #include <cairn/protocols/dhcp/message.h>
 #include <cairn/protocols/ethernet/ethernet.h>
@@ -17,6 +18,8 @@
 #include <cairn/protocols/ipv4/ipv4.h>
 #include <cairn/protocols/ipv4/reassembly.h>
 #include <cairn/protocols/netstack/interface.h>
+#include <cairn/protocols/tcp/endpoints.h>
+#include <cairn/protocols/tcp/segment.h>
 #include <cairn/protocols/udp/sockets.h>
 #include <cairn/protocols/udp/udp.h>
 
@@ -251,6 +254,79 @@ int fuzz_netstack(const std::uint8_t* data, std::size_t size) {
 // would; after each piece the parser runs until it needs more. Every head is answered through
 // the static-resource decision, every refusal with an error response. The parser's promises are
 // checked: consumed bytes and views stay within the buffer, a refusal names a status.
+// TCP's input path: segments into a host's table with a listener (and one connection of its own
+// open), between which the application reads, writes, closes or aborts and time moves. A
+// record's control byte: bit 0 fixes the checksum and bit 1 sets the acknowledgment number to
+// the end of what the host last sent, so that the fuzzer gets past both into the state machines;
+// bits 2-3 the application's action on an accepted connection (1 read, 2 write, 3 close, or
+// abort for an odd-sized record); bits 4-7 the time step. Every segment sent must parse back.
+int fuzz_tcp(const std::uint8_t* data, std::size_t size) {
+  Counters counters;
+  tcp::EndpointsSettings settings;
+  settings.max_connections = 4;
+  settings.connection.send_buffer = 4096;
+  settings.connection.receive_buffer = 2048;
+  settings.connection.mss = 536;
+  tcp::Endpoints endpoints(settings, tcp::SecretKey{7, 9}, counters);
+  const Ipv4Address peer = Ipv4Address::of(10, 0, 0, 2);
+  tcp::ListenerId listener = endpoints.listen(80, 2).value();
+  Time now = seconds(1);
+  (void)endpoints.connect(own, peer, 8080, now);
+  std::vector<tcp::ConnectionId> accepted;
+  std::uint8_t scratch[3000] = {};
+  std::uint32_t sent_end = 0;  // SEQ + LEN of the last segment the host sent
+  Reader reader(data, size);
+  while (!reader.empty()) {
+    std::uint8_t control = reader.byte();
+    now += static_cast<Time>(control >> 4) * milliseconds(control >> 7 ? 900 : 5);
+    std::vector<std::uint8_t> bytes = reader.record();
+    if ((control & 2) != 0 && bytes.size() >= tcp::header_size) store_be32(bytes.data() + 8, sent_end);
+    if ((control & 1) != 0 && bytes.size() >= tcp::header_size) {
+      bytes[16] = bytes[17] = 0;
+      Checksum sum;
+      sum.add32(peer.value);
+      sum.add32(own.value);
+      sum.add16(tcp::protocol_number);
+      sum.add16(static_cast<std::uint16_t>(bytes.size()));
+      sum.add(view(bytes));
+      store_be16(bytes.data() + 16, sum.finish());
+    }
+    Result<tcp::Segment> segment = tcp::parse(view(bytes), peer, own);
+    if (segment) {
+      touch(segment->payload);
+      endpoints.input(segment.value(), peer, own, now);
+    }
+    if (now >= endpoints.next_deadline()) endpoints.on_timer(now);
+    for (tcp::ConnectionId id; endpoints.accept(listener, id);) accepted.push_back(id);
+    int action = control >> 2 & 3;
+    if (action != 0 && !accepted.empty()) {
+      tcp::ConnectionId id = accepted[bytes.size() % accepted.size()];
+      if (tcp::Connection* connection = endpoints.connection(id)) {
+        if (action == 1) {
+          sink = static_cast<std::uint8_t>(connection->read(MutableByteView(scratch, 100 + bytes.size() % 2000)));
+        } else if (action == 2) {
+          sink = static_cast<std::uint8_t>(connection->write(ByteView(scratch, bytes.size() * 7 % sizeof scratch)));
+        } else if (bytes.size() % 2 == 0) {
+          connection->close(now);
+        } else {
+          connection->abort();
+          endpoints.release(id);
+        }
+      }
+    }
+    tcp::Transmit out;
+    for (int count = 0; count < 200 && endpoints.next_output(out, now); ++count) {
+      std::uint8_t header[tcp::max_header_size];
+      std::size_t header_size = tcp::write_header(header, out.segment, out.source, out.destination);
+      std::vector<std::uint8_t> wire(header, header + header_size);
+      wire.insert(wire.end(), out.segment.payload.begin(), out.segment.payload.end());
+      if (!tcp::parse(view(wire), out.source, out.destination)) __builtin_trap();  // we wrote garbage
+      sent_end = out.segment.sequence + out.segment.length();
+    }
+  }
+  return 0;
+}
+
 int fuzz_http(const std::uint8_t* data, std::size_t size) {
   Reader reader(data, size);
   std::uint8_t setup = reader.byte();

@@ -16,6 +16,7 @@ int fuzz_icmp(const std::uint8_t* data, std::size_t size);
 int fuzz_udp(const std::uint8_t* data, std::size_t size);
 int fuzz_dhcp(const std::uint8_t* data, std::size_t size);
 int fuzz_netstack(const std::uint8_t* data, std::size_t size);
+int fuzz_tcp(const std::uint8_t* data, std::size_t size);
 int fuzz_http(const std::uint8_t* data, std::size_t size);
 
 struct Target {
@@ -25,7 +26,7 @@ struct Target {
 
 inline constexpr Target targets[] = {
     {"ethernet", fuzz_ethernet}, {"arp", fuzz_arp},   {"ipv4", fuzz_ipv4},         {"icmp", fuzz_icmp},
-    {"udp", fuzz_udp},           {"dhcp", fuzz_dhcp}, {"netstack", fuzz_netstack}, {"http", fuzz_http},
+    {"udp", fuzz_udp},           {"dhcp", fuzz_dhcp}, {"netstack", fuzz_netstack}, {"tcp", fuzz_tcp}, {"http", fuzz_http},
 };
 
 }  // namespace cairn::fuzz

@@ -172,6 +172,48 @@ def main():
                                                               ipv4(GATEWAY, ALL, 17, udp(GATEWAY, 67, ALL, 68, dhcp_reply(2))))) +
           record(4, b"") + record(4, b""))
     http_seeds()
+    tcp_seeds()
+
+
+def tcp_segment(source_port, destination_port, sequence, acknowledgment, flags, window=65535, options=b"", payload=b""):
+    """A TCP segment with checksum 0: fuzz_tcp fixes it (control bit 0)."""
+    offset = (20 + len(options)) // 4
+    return struct.pack("!HHIIBBHHH", source_port, destination_port, sequence, acknowledgment, offset << 4, flags,
+                       window, 0, 0) + options + payload
+
+
+def tcp_seeds():
+    """Conversations for fuzz_tcp (see its comment for the control byte): a handshake with Linux's
+    SYN options, a request, the application's answer and both FINs; out-of-order data with SACK;
+    a RST and a SYN inside the window; a flood beyond the backlog."""
+    SYN, ACK, FIN, RST, PSH = 0x02, 0x10, 0x01, 0x04, 0x08
+    linux_options = bytes([2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7])
+    stamp = bytes([1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 0])
+    request = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"
+    fix, fix_ack, read, respond, close = 1, 3, 4, 8, 12
+    conversation = (record(fix, tcp_segment(40000, 80, 1000, 0, SYN, options=linux_options)) +
+                    record(fix_ack | 0x10, tcp_segment(40000, 80, 1001, 0, ACK, options=stamp)) +
+                    record(fix_ack, tcp_segment(40000, 80, 1001, 0, ACK | PSH, options=stamp, payload=request)) +
+                    record(read | 0x10, b"") + record(respond | 0x20, bytes(300)) +
+                    record(fix_ack, tcp_segment(40000, 80, 1001 + len(request), 0, ACK | FIN, options=stamp)) +
+                    record(close, b"") + record(fix_ack | 0xf0, tcp_segment(40000, 80, 1002 + len(request), 0, ACK)))
+    write("tcp", "conversation", conversation)
+    handshake = (record(fix, tcp_segment(40001, 80, 5000, 0, SYN, options=linux_options)) +
+                 record(fix_ack, tcp_segment(40001, 80, 5001, 0, ACK, options=stamp)))
+    sack = bytes([1, 1, 5, 10, 0, 0, 0x13, 0x89 + 0, 0, 0, 0x17, 0x71])
+    write("tcp", "out-of-order", handshake +
+          record(fix_ack, tcp_segment(40001, 80, 5001 + 1000, 0, ACK, options=stamp, payload=bytes(500))) +
+          record(fix_ack, tcp_segment(40001, 80, 5001 + 200, 0, ACK, options=stamp, payload=bytes(300))) +
+          record(fix_ack, tcp_segment(40001, 80, 5001, 0, ACK, options=stamp + sack, payload=bytes(200))) +
+          record(read, bytes(1)))
+    write("tcp", "reset-and-syn", handshake +
+          record(fix, tcp_segment(40001, 80, 5001 + 10, 0, RST)) +
+          record(fix, tcp_segment(40001, 80, 5001 + 5, 0, SYN)) +
+          record(fix, tcp_segment(40001, 80, 5001, 0, RST)))
+    write("tcp", "syn-flood", b"".join(record(fix, tcp_segment(1000 + i, 80, 77 * i, 0, SYN, options=linux_options))
+                                       for i in range(8)) + record(0xf0, b"") + record(0xf0, b""))
+    write("tcp", "closed-port", record(fix, tcp_segment(40002, 81, 9, 0, SYN)) +
+          record(fix, tcp_segment(40002, 81, 9, 1234, ACK)) + record(0, tcp_segment(1, 2, 3, 4, ACK)))
 
 
 def http_seeds():
