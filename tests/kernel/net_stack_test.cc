@@ -5,6 +5,7 @@
 // choice (IPv4 ids, DHCP transaction ids).
 #include "cairn/devices.h"
 #include "cairn/net/stack.h"
+#include "cairn/net/tcp.h"
 
 #include <gtest/gtest.h>
 
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <deque>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -564,6 +566,141 @@ TEST_F(NetStackTest, TellsTheTaskAwaitingEventsOfItsStaticAddress) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].event.kind, netstack::Event::Kind::address_acquired);
   EXPECT_EQ(events[0].event.address.address, own);
+}
+
+// ---- TCP ------------------------------------------------------------------------------------
+
+namespace tcp = protocols::tcp;
+
+// A TCP segment from the peer in a frame; the header written by the protocol library's writer
+// (tested on its own in tests/protocols).
+Bytes tcp_from_peer(uint16_t source_port, uint32_t sequence, uint32_t acknowledgment, uint8_t flags,
+                    const Bytes& payload = {}) {
+  tcp::Segment segment;
+  segment.source_port = source_port;
+  segment.destination_port = 80;
+  segment.sequence = sequence;
+  segment.acknowledgment = acknowledgment;
+  segment.flags = flags;
+  segment.window = 65535;
+  segment.payload = packets::view(payload);
+  uint8_t header[tcp::max_header_size];
+  size_t size = tcp::write_header(header, segment, peer, own);
+  Bytes bytes(header, header + size);
+  bytes.insert(bytes.end(), payload.begin(), payload.end());
+  return packets::ethernet_frame(device_mac, peer_mac, ethernet::ether_type::ipv4,
+                                 packets::ipv4_packet(peer, own, ipv4::protocol::tcp, bytes));
+}
+
+// The TCP segments among `frames`, with their payloads copied.
+struct SeenSegment {
+  tcp::Segment header;
+  Bytes payload;
+};
+std::vector<SeenSegment> tcp_in(const std::vector<Bytes>& frames) {
+  std::vector<SeenSegment> segments;
+  for (const Bytes& frame : frames) {
+    std::optional<ipv4::Packet> packet = ipv4_in(frame);
+    if (!packet || packet->header.protocol != ipv4::protocol::tcp) continue;
+    Result<tcp::Segment> segment = tcp::parse(packet->payload, packet->header.source, packet->header.destination);
+    if (!segment.ok()) continue;
+    segments.push_back({segment.value(), packets::bytes_of(segment->payload)});
+    segments.back().header.payload = {};
+  }
+  return segments;
+}
+
+// Accepts connections on port 80 and, for each, reads a line and answers "echo: <line>", then
+// closes; a connection that sends nothing for 2 s is given up (`timeouts`).
+sched::Task<void> line_echo(Stack& stack, tcp::ConnectionId id, int* answered, int* timeouts) {
+  TcpStream stream(stack, id);
+  Bytes line;
+  uint8_t buffer[64];
+  while (line.empty() || line.back() != '\n') {
+    size_t n = co_await stream.read(protocols::MutableByteView(buffer, sizeof buffer), sched::now() + seconds(2));
+    if (n == 0) {
+      if (stream.timed_out()) ++*timeouts;
+      co_return;
+    }
+    line.insert(line.end(), buffer, buffer + n);
+  }
+  std::string text = "echo: " + std::string(line.begin(), line.end());
+  Bytes reply = packets::bytes_of(text);
+  size_t written = co_await stream.write(packets::view(reply));
+  if (written == reply.size()) ++*answered;
+  stream.close();
+}
+
+sched::Task<void> line_echo_server(Stack& stack, int* answered, int* timeouts) {
+  TcpListener listener(stack);
+  if (!listener.listen(80, 4).ok()) ADD_FAILURE() << "cannot listen on port 80";
+  for (;;) {
+    tcp::ConnectionId id = co_await listener.accept();
+    sched::spawn(line_echo(stack, id, answered, timeouts));
+  }
+}
+
+TEST_F(NetStackTest, ServesATcpConnectionThroughAListenerAndAStream) {
+  ASSERT_TRUE(open(static_config()));
+  int answered = 0, timeouts = 0;
+  start_app(line_echo_server(stack(), &answered, &timeouts));
+  peer_sends(arp_request_from_peer(own));
+  peer_sends(tcp_from_peer(40000, 1000, 0, tcp::Flag::syn), milliseconds(2));
+  run_for(milliseconds(10));
+  std::vector<SeenSegment> sent = tcp_in(take_written());
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_EQ(sent[0].header.flags, tcp::Flag::syn | tcp::Flag::ack);
+  EXPECT_EQ(sent[0].header.acknowledgment, 1001u);
+  uint32_t iss = sent[0].header.sequence;
+
+  peer_sends(tcp_from_peer(40000, 1001, iss + 1, tcp::Flag::ack));
+  peer_sends(tcp_from_peer(40000, 1001, iss + 1, tcp::Flag::ack | tcp::Flag::psh, packets::bytes_of("hello\n")),
+             milliseconds(2));
+  run_for(milliseconds(10));
+  EXPECT_EQ(answered, 1);
+  sent = tcp_in(take_written());
+  ASSERT_FALSE(sent.empty());
+  Bytes echoed;
+  bool fin = false;
+  for (const SeenSegment& segment : sent) {
+    echoed.insert(echoed.end(), segment.payload.begin(), segment.payload.end());
+    fin = fin || segment.header.has(tcp::Flag::fin);
+  }
+  EXPECT_EQ(echoed, packets::bytes_of("echo: hello\n"));
+  EXPECT_TRUE(fin);  // the app closed after answering
+
+  // The peer acknowledges everything and closes too; the app closed first, so its side waits in
+  // TIME-WAIT (2 MSL) before the slot is freed.
+  uint32_t end = iss + 1 + static_cast<uint32_t>(echoed.size()) + 1;
+  peer_sends(tcp_from_peer(40000, 1007, end, tcp::Flag::ack | tcp::Flag::fin));
+  run_for(milliseconds(10));
+  sent = tcp_in(take_written());
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].header.acknowledgment, 1008u);
+  EXPECT_EQ(stack().interface().tcp().connection_count(), 1u);
+  run_for(seconds(61));
+  EXPECT_EQ(stack().interface().tcp().connection_count(), 0u);
+}
+
+TEST_F(NetStackTest, AStreamReadGivesUpAtItsDeadline) {
+  ASSERT_TRUE(open(static_config()));
+  int answered = 0, timeouts = 0;
+  start_app(line_echo_server(stack(), &answered, &timeouts));
+  peer_sends(arp_request_from_peer(own));
+  peer_sends(tcp_from_peer(40001, 50, 0, tcp::Flag::syn), milliseconds(2));
+  run_for(milliseconds(10));
+  std::vector<SeenSegment> sent = tcp_in(take_written());
+  ASSERT_EQ(sent.size(), 1u);
+  peer_sends(tcp_from_peer(40001, 51, sent[0].header.sequence + 1, tcp::Flag::ack));
+  run_for(milliseconds(1900));
+  EXPECT_EQ(timeouts, 0);
+  run_for(milliseconds(200));
+  EXPECT_EQ(timeouts, 1);
+  EXPECT_EQ(answered, 0);
+  // The stream's end released the connection without a close(): it was reset.
+  sent = tcp_in(take_written());
+  ASSERT_FALSE(sent.empty());
+  EXPECT_TRUE(sent.back().header.has(tcp::Flag::rst));
 }
 
 }  // namespace
