@@ -15,7 +15,7 @@ root=$(pwd)
 # some of these would pull hundreds of packages.
 packages=(
   build-essential cmake ninja-build pkg-config g++ clang libclang-rt-14-dev
-  libssl-dev libarchive-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  libssl-dev libarchive-dev zlib1g-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libgpgme-dev gnupg gpgv
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libmicrohttpd-dev curl
   hyperfine

@@ -3,6 +3,7 @@
 
 #include "cairn/builder/action_cache.h"
 #include "cairn/builder/action_graph.h"
+#include "cairn/builder/assets.h"
 #include "cairn/builder/glue.h"
 #include "cairn/builder/sandbox.h"
 #include "cairn/builder/toolchain.h"
@@ -14,6 +15,7 @@
 #include "cairn/manifest/lock.h"
 #include "cairn/manifest/sources.h"
 #include "cairn/manifest/store.h"
+#include "cairn/reproducibility/gzip.h"
 #include "cairn/reproducibility/image_notes.h"
 #include "cairn/reproducibility/provenance.h"
 
@@ -172,6 +174,21 @@ Result<std::vector<TreeEntry>> app_tree(const fs::path& app, DigestMemo& memo) {
   std::vector<TreeEntry> entries = CAIRN_TRY(scan_tree(app, options));
   CAIRN_TRY(fill_digests(app, entries, &memo));
   return entries;
+}
+
+// The hidden names under the app's `assets` folder: the app's tree leaves them out, so they are
+// not baked in (a ".well-known/" folder included); the build says so rather than drop them quietly.
+std::vector<std::string> hidden_asset_names(const fs::path& app, const std::string& assets) {
+  std::vector<std::string> hidden;
+  std::error_code error;
+  fs::recursive_directory_iterator it(app / assets, fs::directory_options::none, error), end;
+  for (; !error && it != end; it.increment(error)) {
+    if (!it->path().filename().string().starts_with(".")) continue;
+    hidden.push_back(fs::relative(it->path(), app, error).generic_string());
+    if (it->is_directory() && !it->is_symlink()) it.disable_recursion_pending();
+  }
+  std::sort(hidden.begin(), hidden.end());
+  return hidden;
 }
 
 // The lock and the verified folder of each of its libraries, as `cairn lock` makes them.
@@ -342,6 +359,9 @@ struct BuildContext {
   ActionCache cache;
   std::map<std::string, std::string> environment;
   std::vector<std::pair<std::string, fs::path>> mounts;  // sandbox path -> host path, longest first
+  // Without a sandbox, where actions start: a folder standing in for /cairn, whose app/ and gen/
+  // lead to the staged app and the glue (assets.S reads its files relative to it).
+  fs::path host_working_directory;
   InputDigests inputs;
   fs::path scratch;
   std::once_flag sandbox_checked;
@@ -417,7 +437,8 @@ Result<fs::path> run_action(BuildContext& context, const ActionSpec& spec, fs::p
   }
   std::vector<std::string> environment;
   for (const auto& [name, value] : context.environment) environment.push_back(name + "=" + value);
-  ProcessExit exit = CAIRN_TRY(run_to_file(argv, log, &environment));
+  ProcessExit exit =
+      CAIRN_TRY(run_to_file(argv, log, &environment, context.sandbox ? fs::path() : context.host_working_directory));
   std::string output = CAIRN_TRY(read_file(log, max_output_shown * 16));
   if (output.size() > max_output_shown) output = output.substr(0, max_output_shown) + "\n[output cut]\n";
   {
@@ -694,6 +715,34 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   fs::path generated = scratch.path() / "gen";
   Digest dependencies = CAIRN_TRY(manifest::dependency_list_digest(lock));
   GeneratedGlue glue = CAIRN_TRY(write_glue(generated, app, lock, dependencies));
+  // The static assets, from the staged app tree (what the provenance's app digest covers).
+  std::optional<GeneratedAssets> assets;
+  if (!app.assets.empty()) {
+    for (const auto& name : hidden_asset_names(app_folder, app.assets)) {
+      note(
+          fmt::format("cairn: note: {} is a hidden name: not baked in (the app's tree leaves hidden names out)", name));
+    }
+    assets = CAIRN_TRY(write_assets(generated, app_staged.directory / app.assets, app.assets));
+    for (const auto& file : assets->files) {
+      auto staged = app_staged.files.find(app.assets + file.path);
+      if (staged == app_staged.files.end() || staged->second != file.digest) {
+        return make_error(ErrorCode::refused, "{}{}: not the file the app's tree was hashed with (changed in {}?)",
+                          app.assets, file.path, app_staged.directory.string());
+      }
+    }
+    for (const auto& [path, digest] : assets->written) glue.files.insert_or_assign(path, digest);
+  }
+  // Without a sandbox, actions start in a stand-in for /cairn (see BuildContext).
+  if (!options.sandbox) {
+    context.host_working_directory = scratch.path() / "root";
+    std::error_code error;
+    fs::create_directories(context.host_working_directory, error);
+    if (!error) fs::create_directory_symlink(app_staged.directory, context.host_working_directory / "app", error);
+    if (!error) fs::create_directory_symlink(generated, context.host_working_directory / "gen", error);
+    if (error) {
+      return make_error(ErrorCode::io, "create {}: {}", context.host_working_directory.string(), error.message());
+    }
+  }
 
   for (const auto& [name, library] : libraries) {
     context.inputs.add_tree(library_mount(name), library.staged);
@@ -751,6 +800,14 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
     for (const auto& source : app.main) {
       add_compile(fmt::format("compile {}/{}", app.name, source), fmt::format("{}/{}", app_mount, source),
                   fmt::format("/cairn/obj/app/{}.o", source), includes, mounts);
+    }
+    // The generated units: objects under /cairn/obj/gen, apart from the app's own names.
+    if (assets) {
+      for (std::string_view source : {assets_assembly_path, assets_table_path}) {
+        add_compile(fmt::format("compile {}/{} (generated)", app.name, source),
+                    fmt::format("{}/{}", generated_mount, source), fmt::format("/cairn/obj/gen/{}.o", source), includes,
+                    mounts);
+      }
     }
   }
 
@@ -840,6 +897,14 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
                                     {"link_flags", link_flags},
                                     {"environment", context.environment},
                                     {"dependency_list", dependencies.to_string()}};
+  if (assets) {
+    // The gzip forms depend on zlib as well as on the files (reproducibility/gzip.h).
+    provenance.internal_parameters["assets"] = {{"folder", app.assets},
+                                                {"files", assets->files.size()},
+                                                {"bytes", assets->total_size},
+                                                {"gzip_bytes", assets->total_gzip_size},
+                                                {"gzip", reproducibility::gzip_library_version() + ", level 9"}};
+  }
   for (const auto& [name, library] : libraries) {
     const auto& locked = lock.libraries.at(name);
     reproducibility::ResourceDescriptor descriptor;
@@ -886,6 +951,16 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
   lock_descriptor.media_type = "application/json";
   lock_descriptor.content = lock_text;
   provenance.byproducts.push_back(std::move(lock_descriptor));
+  if (assets) {
+    // assets.S holds the SHA-256 of every file and gzip form it includes; assets.cc, the table.
+    for (std::string_view path : {assets_assembly_path, assets_table_path}) {
+      reproducibility::ResourceDescriptor descriptor;
+      descriptor.name = std::string(path);
+      descriptor.digest = assets->written.at(std::string(path));
+      descriptor.annotations = {{"generated", true}};
+      provenance.byproducts.push_back(std::move(descriptor));
+    }
+  }
   result.provenance = out / "provenance.json";
   std::string statement = CAIRN_TRY(canonical_json(reproducibility::provenance_statement(provenance)));
   CAIRN_TRY(write_if_changed(result.provenance, statement + "\n"));

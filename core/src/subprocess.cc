@@ -231,7 +231,8 @@ Result<ProcessExit> run_process(const std::vector<std::string>& argv, const Line
 }
 
 Result<ProcessExit> run_to_file(const std::vector<std::string>& argv, const std::filesystem::path& output,
-                                const std::vector<std::string>* environment) {
+                                const std::vector<std::string>* environment,
+                                const std::filesystem::path& working_directory) {
   if (argv.empty()) return make_error(ErrorCode::invalid_argument, "no program to run");
   std::vector<char*> arguments;
   for (const auto& argument : argv) arguments.push_back(const_cast<char*>(argument.c_str()));
@@ -247,6 +248,8 @@ Result<ProcessExit> run_to_file(const std::vector<std::string>& argv, const std:
   ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   ::posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   ::posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  // After the opens, so that a relative `output` still names a file where we are.
+  if (!working_directory.empty()) ::posix_spawn_file_actions_addchdir_np(&actions, working_directory.c_str());
   pid_t pid = 0;
   int error = ::posix_spawn(&pid, arguments[0], &actions, nullptr, arguments.data(),
                             environment != nullptr ? variables.data() : environ);

@@ -135,6 +135,45 @@ Result<std::vector<std::string>> device_names(const JsonReader& devices, std::st
   return names;
 }
 
+// The "assets" folder: a path inside the app folder that the app's tree holds (so not hidden, not
+// _build), naming a folder there.
+Result<std::string> assets_folder(const JsonReader& value, const fs::path& app_folder) {
+  std::string path = CAIRN_TRY(value.as_string());
+  if (path.empty()) return value.error("must name a folder of the app (e.g. \"site\"), not be empty");
+  if (auto reason = check_relative_path(path)) {
+    return value.error(fmt::format("'{}' must be a folder inside the app folder ({})", path, *reason));
+  }
+  for (std::string_view component : components(path)) {
+    if (component.starts_with(".")) {
+      return value.error(fmt::format("'{}' has a hidden name, which the app's tree leaves out", path));
+    }
+  }
+  if (path == "_build" || path.starts_with("_build/")) {
+    return value.error(fmt::format("'{}' is inside _build/, which the app's tree leaves out", path));
+  }
+  // Each component in turn: the app's tree records symlinks without following them, so a folder
+  // reached through one would bake in nothing.
+  fs::path folder = app_folder;
+  for (std::string_view component : components(path)) {
+    folder /= component;
+    std::error_code error;
+    fs::file_status status = fs::symlink_status(folder, error);
+    if (error || !fs::exists(status)) {
+      return make_error(ErrorCode::not_found, "{}: '{}' is not in the app folder {} (create it, or drop \"assets\")",
+                        value.where(), path, app_folder.string());
+    }
+    if (fs::is_symlink(status)) {
+      return make_error(ErrorCode::refused, "{}: '{}': {} is a symlink; the assets must be in a real folder of the app",
+                        value.where(), path, folder.string());
+    }
+    if (!fs::is_directory(status)) {
+      return make_error(ErrorCode::refused, "{}: '{}': {} is a file, not a folder", value.where(), path,
+                        folder.string());
+    }
+  }
+  return path;
+}
+
 }  // namespace
 
 bool glob_matches(std::string_view glob, std::string_view path) {
@@ -173,7 +212,8 @@ Result<UnikernelDescription> read_unikernel_description(const fs::path& path) {
     std::string text = CAIRN_TRY(read_file(file, max_description_size));
     Json json = CAIRN_TRY(parse_json(text));
     JsonReader document(json);
-    CAIRN_TRY(document.allow_only({"name", "version", "target", "main", "requires", "devices", "memory_mib"}));
+    CAIRN_TRY(
+        document.allow_only({"name", "version", "target", "main", "requires", "devices", "memory_mib", "assets"}));
     UnikernelDescription description;
     description.name = CAIRN_TRY(document.string("name"));
     if (description.name.empty() ||
@@ -209,6 +249,9 @@ Result<UnikernelDescription> read_unikernel_description(const fs::path& path) {
       std::int64_t mib = CAIRN_TRY(memory->as_integer());
       if (mib < 1 || mib > max_memory_mib) return memory->error(fmt::format("must be 1..{}", max_memory_mib));
       description.memory_mib = mib;
+    }
+    if (auto assets = CAIRN_TRY(document.find("assets"))) {
+      description.assets = CAIRN_TRY(assets_folder(*assets, file.parent_path()));
     }
     std::string canonical = CAIRN_TRY(canonical_json(json));
     description.digest = Digest::sha256_of(canonical);

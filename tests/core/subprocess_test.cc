@@ -1,6 +1,8 @@
 // Running a child: its output line by line, how it ended, and the signals passed on to it.
 #include "cairn/core/subprocess.h"
 
+#include "cairn/core/file.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -84,6 +86,24 @@ TEST(RunProcess, RefusesAProgramThatCannotStart) {
   ASSERT_FALSE(exit.ok());
   EXPECT_NE(exit.error().message().find("cannot start /nonexistent/program"), std::string::npos)
       << exit.error().message();
+}
+
+// The build starts actions without a sandbox in a folder standing in for /cairn.
+TEST(RunToFile, StartsTheChildInTheWorkingDirectoryAskedAndWritesTheOutputWhereAsked) {
+  auto folder = TemporaryDirectory::create("cairn-subprocess-test-");
+  ASSERT_TRUE(folder.ok());
+  std::filesystem::create_directory(folder->path() / "work");
+  std::vector<std::string> environment{"PATH=/usr/bin:/bin"};
+
+  auto moved = run_to_file({"/bin/sh", "-c", "pwd; echo here > marker"}, folder->path() / "moved.log", &environment,
+                           folder->path() / "work");
+  auto stayed = run_to_file({"/bin/sh", "-c", "pwd"}, folder->path() / "stayed.log", &environment);
+
+  ASSERT_TRUE(moved.ok() && stayed.ok());
+  EXPECT_EQ(moved->shell_status(), 0);
+  EXPECT_EQ(*read_file(folder->path() / "moved.log", 4096), (folder->path() / "work").string() + "\n");
+  EXPECT_TRUE(std::filesystem::exists(folder->path() / "work" / "marker"));
+  EXPECT_EQ(*read_file(folder->path() / "stayed.log", 4096), std::filesystem::current_path().string() + "\n");
 }
 
 }  // namespace

@@ -270,6 +270,75 @@ TEST(ReadUnikernelDescription, RefusesUnknownKeysAndWrongValuesNamingTheKey) {
   }
 }
 
+// "assets": a folder of the app whose files the build bakes in (builder/assets.h).
+TEST(ReadUnikernelDescription, ReadsTheAssetsFolderAndDigestsIt) {
+  Folder with, without;
+  Json json = unikernel_json();
+  json["assets"] = "web/site";
+  with.write_json("unikernel.json", json);
+  with.write("web/site/index.html", "<p>hi</p>");
+  without.write_json("unikernel.json", unikernel_json());
+
+  UnikernelDescription description = must(read_unikernel_description(with.path()));
+
+  EXPECT_EQ(description.assets, "web/site");
+  EXPECT_EQ(description.digest, Digest::sha256_of(must(canonical_json(json))));
+  EXPECT_NE(description.digest, must(read_unikernel_description(without.path())).digest);
+  EXPECT_EQ(must(read_unikernel_description(without.path())).assets, "");
+}
+
+TEST(ReadUnikernelDescription, RefusesAnAssetsFolderOutsideTheAppOrLeftOutOfItsTree) {
+  struct Case {
+    const char* assets;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"/srv/site", "\"assets\": '/srv/site' must be a folder inside the app folder"},
+      {"../site", "\"assets\": '../site' must be a folder inside the app folder"},
+      {"site/../../x", "\"assets\": 'site/../../x' must be a folder inside the app folder"},
+      {"site/", "\"assets\": 'site/' must be a folder inside the app folder"},
+      {"", "\"assets\": must name a folder of the app"},
+      {".site", "\"assets\": '.site' has a hidden name"},
+      {"web/.hidden", "\"assets\": 'web/.hidden' has a hidden name"},
+      {"_build", "\"assets\": '_build' is inside _build/"},
+  };
+  for (const auto& test : cases) {
+    SCOPED_TRACE(test.assets);
+    Folder app;
+    Json json = unikernel_json();
+    json["assets"] = test.assets;
+    app.write_json("unikernel.json", json);
+    expect_error(read_unikernel_description(app.path()), ErrorCode::malformed, test.expected);
+  }
+  Folder typed;
+  Json json = unikernel_json();
+  json["assets"] = {"site"};
+  typed.write_json("unikernel.json", json);
+  expect_error(read_unikernel_description(typed.path()), ErrorCode::malformed, "\"assets\": must be a string");
+}
+
+TEST(ReadUnikernelDescription, RefusesAnAssetsFolderThatIsMissingAFileOrASymlink) {
+  Folder app;
+  app.write("main.cc", "int x;");
+  app.write("real/index.html", "<p>hi</p>");
+  fs::create_directory_symlink("real", app.path() / "linked");
+  fs::create_directory_symlink(app.path() / "real", app.path() / "outer");
+  auto with_assets = [&](const char* folder) {
+    Json json = unikernel_json();
+    json["assets"] = folder;
+    app.write_json("unikernel.json", json);
+    return read_unikernel_description(app.path());
+  };
+
+  expect_error(with_assets("public"), ErrorCode::not_found, "\"assets\": 'public' is not in the app folder");
+  expect_error(with_assets("main.cc"), ErrorCode::refused, "\"assets\": 'main.cc': ");
+  expect_error(with_assets("main.cc"), ErrorCode::refused, "is a file, not a folder");
+  expect_error(with_assets("linked"), ErrorCode::refused, "\"assets\": 'linked': ");
+  expect_error(with_assets("linked"), ErrorCode::refused, "is a symlink");
+  expect_error(with_assets("outer/sub"), ErrorCode::refused, "is a symlink");
+  EXPECT_EQ(must(with_assets("real")).assets, "real");
+}
+
 // --- library.json's "build" ---
 
 TEST(ReadLibraryDescription, ReadsTheBuildSection) {

@@ -51,8 +51,10 @@ Result<ProcessExit> run_process(const std::vector<std::string>& argv, const Line
 // Runs `argv` (PATH is not searched) with stdin from /dev/null and stdout and stderr both written
 // to `output` (created or truncated, mode 0600), until it ends. No signal relay and no shared
 // state: safe to call from many threads at once (the build runs its actions this way). `environment`
-// replaces ours when given ("NAME=value" strings).
+// replaces ours when given ("NAME=value" strings); `working_directory`, when not empty, is where
+// the child starts (ours otherwise).
 Result<ProcessExit> run_to_file(const std::vector<std::string>& argv, const std::filesystem::path& output,
-                                const std::vector<std::string>* environment = nullptr);
+                                const std::vector<std::string>* environment = nullptr,
+                                const std::filesystem::path& working_directory = {});
 
 }  // namespace cairn

@@ -12,7 +12,10 @@
 //
 // unikernel.json, read strictly (an unknown key is refused, naming it):
 //   {name, version (semver), target ("spt"), main: [sources], requires?: {name: constraint},
-//    devices?: {net?: [names], block?: [names]}, memory_mib?: N}
+//    devices?: {net?: [names], block?: [names]}, memory_mib?: N, assets?: folder}
+// "assets" names a folder of the app (relative, normal form, no hidden component, not _build)
+// whose files `cairn build` bakes into the image as <cairn/assets.h> (builder/README.md); it must
+// be a folder there (not a file, not a symlink) when the description is read.
 //
 // Source globs are relative to the library folder and match '/'-separated paths: `*` matches
 // any characters but '/', `?` one character but '/', and a whole component `**` matches zero or
@@ -72,6 +75,7 @@ struct UnikernelDescription {
   std::map<std::string, std::string> requires_;  // "requires": library -> constraint
   UnikernelDevices devices;
   std::optional<std::int64_t> memory_mib;  // the image's default memory
+  std::string assets;                      // the static assets folder, relative; empty: none
   Digest digest = Digest::sha256_of("");   // sha256 of the canonical JSON of the file
 };
 
