@@ -250,7 +250,7 @@ inline const File* find(const char* path, unsigned long length) {
 }
 
 Result<GeneratedAssets> write_assets(const fs::path& glue_folder, const fs::path& assets_folder,
-                                     std::string_view folder, const AssetLimits& limits) {
+                                     std::string_view folder, const AssetLimits& limits, const AssetSources& sources) {
   auto generated = [&]() -> Result<GeneratedAssets> {
     GeneratedAssets result;
     std::error_code error;
@@ -287,24 +287,36 @@ Result<GeneratedAssets> write_assets(const fs::path& glue_folder, const fs::path
     for (std::size_t i = 0; i < entries.size(); ++i) {
       const TreeEntry& entry = entries[i];
       std::string gzip_name = fmt::format("assets/{}.gz", i);
-      reproducibility::GzipReport gzip =
-          CAIRN_TRY(reproducibility::gzip_file(assets_folder / entry.path, glue_folder / gzip_name));
-      if (gzip.input_size != entry.size) {
-        return make_error(ErrorCode::refused, "{}: changed while it was read (build again)", entry.path);
+      fs::path gzip_path = glue_folder / gzip_name;
+      std::optional<Digest> known_digest;
+      if (sources.digests != nullptr) {
+        if (auto it = sources.digests->find(entry.path); it != sources.digests->end()) known_digest = it->second;
       }
       AssetFile file;
       file.path = "/" + entry.path;
       file.content_type = std::string(asset_content_type(entry.path));
-      file.digest = gzip.input_digest;
-      file.etag = fmt::format("\"{}\"", gzip.input_digest.hex());
-      file.size = gzip.input_size;
-      if (gzip.output_size < gzip.input_size) {
-        file.gzip_digest = gzip.output_digest;
-        file.gzip_size = gzip.output_size;
-        result.total_gzip_size += gzip.output_size;
-        result.written.emplace(gzip_name, gzip.output_digest);
+      file.size = entry.size;
+      std::optional<GzipMemo::Known> known;
+      if (known_digest && sources.memo != nullptr) known = CAIRN_TRY(sources.memo->find(*known_digest, gzip_path));
+      if (known) {
+        file.digest = *known_digest;
       } else {
-        fs::remove(glue_folder / gzip_name, error);
+        reproducibility::GzipReport gzip = CAIRN_TRY(reproducibility::gzip_file(assets_folder / entry.path, gzip_path));
+        if (gzip.input_size != entry.size || (known_digest && gzip.input_digest != *known_digest)) {
+          return make_error(ErrorCode::refused, "{}: changed while it was read (build again)", entry.path);
+        }
+        file.digest = gzip.input_digest;
+        known = GzipMemo::Known{};
+        if (gzip.output_size < gzip.input_size) known = GzipMemo::Known{gzip.output_digest, gzip.output_size};
+        if (sources.memo != nullptr) CAIRN_TRY(sources.memo->remember(file.digest, *known, gzip_path));
+        if (!known->gzip) fs::remove(gzip_path, error);
+      }
+      file.etag = fmt::format("\"{}\"", file.digest.hex());
+      if (known->gzip) {
+        file.gzip_digest = known->gzip;
+        file.gzip_size = known->gzip_size;
+        result.total_gzip_size += known->gzip_size;
+        result.written.emplace(gzip_name, *known->gzip);
       }
       result.files.push_back(std::move(file));
     }

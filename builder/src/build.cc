@@ -191,6 +191,54 @@ std::vector<std::string> hidden_asset_names(const fs::path& app, const std::stri
   return hidden;
 }
 
+// Gzip forms kept in the action cache: a record under the key of (the file's SHA-256, the
+// compressor) names the form's blob, or says that it was not smaller. A no-op build of a large
+// site then compresses nothing and reads only the forms it copies into the glue.
+class CachedGzipForms final : public GzipMemo {
+ public:
+  explicit CachedGzipForms(const ActionCache& cache)
+      : cache_(&cache), compressor_(reproducibility::gzip_library_version() + ", level 9") {}
+
+  Result<std::optional<Known>> find(const Digest& input, const fs::path& destination) override {
+    Digest record_key = CAIRN_TRY(key(input));
+    std::optional<Json> record = CAIRN_TRY(cache_->get_record(record_key));
+    if (!record || !record->is_object() || !(*record)["gzip"].is_string()) return std::optional<Known>();
+    std::string gzip = (*record)["gzip"].get<std::string>();
+    if (gzip == "none") return std::optional<Known>(Known{});
+    auto digest = Digest::parse(gzip);
+    if (!digest.ok()) return std::optional<Known>();
+    // Checked on the way out; a scratch copy, so no need for copy_blob's fsync per file.
+    std::optional<fs::path> blob = CAIRN_TRY(cache_->checked_blob(*digest));
+    if (!blob) return std::optional<Known>();
+    std::error_code error;
+    fs::copy_file(*blob, destination, fs::copy_options::overwrite_existing, error);
+    std::uintmax_t size = error ? 0 : fs::file_size(destination, error);
+    if (error)
+      return make_error(ErrorCode::io, "copy {} to {}: {}", blob->string(), destination.string(), error.message());
+    return std::optional<Known>(Known{*digest, size});
+  }
+
+  Result<void> remember(const Digest& input, const Known& known, const fs::path& gzip_file) override {
+    Json record = {{"gzip", "none"}};
+    if (known.gzip) {
+      Digest stored = CAIRN_TRY(cache_->put_blob(gzip_file));
+      record["gzip"] = stored.to_string();
+    }
+    Digest record_key = CAIRN_TRY(key(input));
+    return cache_->put_record(record_key, record);
+  }
+
+ private:
+  Result<Digest> key(const Digest& input) const {
+    Json key = {{"kind", "gzip"}, {"input", input.to_string()}, {"compressor", compressor_}};
+    std::string canonical = CAIRN_TRY(canonical_json(key));
+    return Digest::sha256_of(canonical);
+  }
+
+  const ActionCache* cache_;
+  std::string compressor_;
+};
+
 // The lock and the verified folder of each of its libraries, as `cairn lock` makes them.
 struct Resolution {
   LockFile lock;
@@ -722,7 +770,15 @@ Result<BuildReport> build_unikernel(const BuildOptions& options) {
       note(
           fmt::format("cairn: note: {} is a hidden name: not baked in (the app's tree leaves hidden names out)", name));
     }
-    assets = CAIRN_TRY(write_assets(generated, app_staged.directory / app.assets, app.assets));
+    std::map<std::string, Digest> digests;  // the files under the folder, by their path in it
+    std::string prefix = app.assets + "/";
+    for (auto it = app_staged.files.lower_bound(prefix); it != app_staged.files.end() && it->first.starts_with(prefix);
+         ++it) {
+      digests.emplace(it->first.substr(prefix.size()), it->second);
+    }
+    CachedGzipForms forms(context.cache);
+    assets = CAIRN_TRY(write_assets(generated, app_staged.directory / app.assets, app.assets, {},
+                                    {.digests = &digests, .memo = &forms}));
     for (const auto& file : assets->files) {
       auto staged = app_staged.files.find(app.assets + file.path);
       if (staged == app_staged.files.end() || staged->second != file.digest) {

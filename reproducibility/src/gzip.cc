@@ -94,7 +94,7 @@ Result<GzipReport> gzip_file(const fs::path& input, const fs::path& output) {
 }
 
 std::string gzip_library_version() {
-  return fmt::format("zlib {}", zlibVersion());
+  return fmt::format("{}, zlib {}", archive_version_string(), zlibVersion());
 }
 
 }  // namespace cairn::reproducibility

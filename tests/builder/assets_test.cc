@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 
 namespace cairn::builder {
@@ -217,6 +218,61 @@ TEST_F(AssetsTest, TheSameFolderGivesTheSameBytes) {
     SCOPED_TRACE(path);
     EXPECT_EQ(read(glue("one") / path), read(glue("two") / path));
   }
+}
+
+// An in-memory GzipMemo that counts what it answers.
+class MemoryGzipMemo : public GzipMemo {
+ public:
+  Result<std::optional<Known>> find(const Digest& input, const fs::path& destination) override {
+    auto it = known_.find(input);
+    if (it == known_.end()) return std::optional<Known>();
+    ++hits;
+    if (it->second.first.gzip) write(destination, it->second.second);
+    return std::optional<Known>(it->second.first);
+  }
+  Result<void> remember(const Digest& input, const Known& known, const fs::path& gzip_file) override {
+    known_[input] = {known, known.gzip ? read(gzip_file) : std::string()};
+    return {};
+  }
+  int hits = 0;
+
+ private:
+  std::map<Digest, std::pair<Known, std::string>> known_;
+};
+
+TEST_F(AssetsTest, AMemoOfGzipFormsGivesTheSameBytesWithoutCompressingAgain) {
+  write(site() / "index.html", repeated_text(3000));
+  write(site() / "noise.bin", random_bytes(1000));
+  std::map<std::string, Digest> digests{{"index.html", Digest::sha256_of(repeated_text(3000))},
+                                        {"noise.bin", Digest::sha256_of(random_bytes(1000))}};
+  MemoryGzipMemo memo;
+
+  GeneratedAssets plain = must(write_assets(glue("plain"), site(), "site"));
+  GeneratedAssets first = must(write_assets(glue("one"), site(), "site", {}, {.digests = &digests, .memo = &memo}));
+  int hits_before = memo.hits;
+  GeneratedAssets second = must(write_assets(glue("two"), site(), "site", {}, {.digests = &digests, .memo = &memo}));
+
+  EXPECT_EQ(hits_before, 0);
+  EXPECT_EQ(memo.hits, 2);  // both files, the one whose form was not smaller too
+  EXPECT_EQ(first.written, plain.written);
+  EXPECT_EQ(second.written, plain.written);
+  for (const auto& [path, digest] : plain.written) {
+    SCOPED_TRACE(path);
+    EXPECT_EQ(read(glue("two") / path), read(glue("plain") / path));
+  }
+  EXPECT_FALSE(fs::exists(glue("two") / "assets" / "1.gz"));
+}
+
+// The digests given are the ones the staged tree was hashed with: a file read now must match.
+TEST_F(AssetsTest, RefusesAFileThatIsNotTheOneItsTreeWasHashedWith) {
+  write(site() / "index.html", "changed since");
+  std::map<std::string, Digest> digests{{"index.html", Digest::sha256_of("hashed as")}};
+
+  auto result = write_assets(glue(), site(), "site", {}, {.digests = &digests, .memo = nullptr});
+
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message().find("index.html: changed while it was read"), std::string::npos)
+      << result.error().message();
 }
 
 TEST_F(AssetsTest, AnEmptyOrAbsentFolderGivesAnEmptyTable) {

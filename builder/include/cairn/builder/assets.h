@@ -49,6 +49,23 @@ struct GeneratedAssets {
   std::uint64_t total_gzip_size = 0;      // the kept gzip forms' sizes added up
 };
 
+// Gzip forms made by earlier builds, by the SHA-256 of the file they compress (the build keeps
+// them in its action cache, keyed with the compressor's identity): without it, every build would
+// compress every file again.
+class GzipMemo {
+ public:
+  struct Known {
+    std::optional<Digest> gzip;  // nullopt: the gzip form was not smaller
+    std::uint64_t gzip_size = 0;
+  };
+  virtual ~GzipMemo() = default;
+  // What is known of the file with `input` digest, the gzip form (if any) written to
+  // `destination`; nullopt when nothing is.
+  virtual Result<std::optional<Known>> find(const Digest& input, const std::filesystem::path& destination) = 0;
+  // Remembers `known` for `input`; `gzip_file` holds the form when there is one.
+  virtual Result<void> remember(const Digest& input, const Known& known, const std::filesystem::path& gzip_file) = 0;
+};
+
 // Where the generated files sit in the glue folder.
 inline constexpr std::string_view assets_header_path = "include/cairn/assets.h";
 inline constexpr std::string_view assets_assembly_path = "assets.S";
@@ -66,12 +83,21 @@ std::optional<std::string> asset_name_problem(std::string_view path);
 // The text of <cairn/assets.h>.
 std::string assets_header();
 
+// What write_assets may take from elsewhere instead of reading the files again.
+struct AssetSources {
+  // Each file's digest by its path in the folder, as the staged tree was hashed; a file missing
+  // here is read.
+  const std::map<std::string, Digest>* digests = nullptr;
+  GzipMemo* memo = nullptr;
+};
+
 // Generates the asset glue into `glue_folder` from the files under `assets_folder` on the host
 // (the staged copy of <app>/<folder>; a missing folder is an empty one). `folder` is the
 // "assets" value, which the assembler finds under /cairn/app. Refuses symlinks, names a URL path
-// cannot carry, and folders beyond `limits`, naming the file or the limit.
+// cannot carry, and folders beyond `limits`, naming the file or the limit. A file compressed now
+// must have the digest `sources.digests` gives it.
 Result<GeneratedAssets> write_assets(const std::filesystem::path& glue_folder,
                                      const std::filesystem::path& assets_folder, std::string_view folder,
-                                     const AssetLimits& limits = {});
+                                     const AssetLimits& limits = {}, const AssetSources& sources = {});
 
 }  // namespace cairn::builder

@@ -3,7 +3,8 @@
 // header. `cairn build` bakes such forms of an app's static assets into its image.
 //
 // zlib does not promise the same deflate stream across its versions (1.2.12 changed it), so the
-// bytes are reproducible for a given zlib; gzip_library_version() says which one made them.
+// bytes are reproducible for a given zlib (and libarchive, which writes the header);
+// gzip_library_version() says which made them.
 #pragma once
 
 #include "cairn/core/digest.h"
@@ -27,8 +28,8 @@ struct GzipReport {
 // or changes size while it is read.
 Result<GzipReport> gzip_file(const std::filesystem::path& input, const std::filesystem::path& output);
 
-// "zlib <version>" of the zlib this process compresses with (the one loaded, not the one compiled
-// against).
+// "libarchive <version>, zlib <version>": what this process compresses with (the libraries loaded,
+// not the ones compiled against); libarchive writes the gzip header, zlib the deflate stream.
 std::string gzip_library_version();
 
 }  // namespace cairn::reproducibility
