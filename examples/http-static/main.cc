@@ -159,6 +159,7 @@ sched::Task<bool> respond(net::TcpStream& stream, const http::Request& request) 
 
 sched::Task<void> serve(net::Stack& stack, tcp::ConnectionId id) {
   net::TcpStream stream(stack, id);
+  stream.set_nagle(false);  // a response's head and body go out at once, not a delayed ACK apart
   http::RequestParser parser;
   size_t capacity = parser.buffer_size_needed();
   uint8_t* buffer = new (std::nothrow_t{}) uint8_t[capacity];

@@ -170,6 +170,10 @@ void TcpStream::close() {
   stack_.flush();
 }
 
+void TcpStream::set_nagle(bool on) {
+  if (tcp::Connection* connection = live()) connection->set_nagle(on);
+}
+
 void TcpStream::abort() {
   tcp::Connection* connection = live();
   if (connection == nullptr) return;

@@ -424,8 +424,10 @@ bool Connection::process_ack(const Segment& segment, Time now) {
     retries_ = 0;
     on_new_ack(data, now);
     retransmit_at_ = snd_una_ != snd_max_ ? later(now, rto_) : never;
-  } else if (ack == snd_una_ && segment.payload.empty() && !segment.has(Flag::fin) && !window_changed &&
-             snd_max_ != snd_una_) {
+  } else if (ack == snd_una_ && segment.payload.empty() && !segment.has(Flag::fin) && snd_max_ != snd_una_ &&
+             (!window_changed || (sack_ok_ && segment.options.sack_count > 0))) {
+    // RFC 5681's duplicate ACK; with SACK (RFC 6675), any ACK that reports SACKed data counts,
+    // whatever its window (a receiver that autotunes its buffer changes the window all the time).
     on_duplicate_ack(now);
   }
 
@@ -527,10 +529,9 @@ void Connection::on_duplicate_ack(Time now) {
 }
 
 void Connection::enter_recovery(Time now) {
-  // RFC 6582 3.2 step 1: not again for losses from the window already recovered.
-  if (seq_lt(snd_una_, recover_) && recover_ != 0) {
-    if (!(seq_geq(snd_una_, recover_))) return;
-  }
+  // RFC 6582 3.2 step 1: not again for losses from the window already recovered, whose duplicate
+  // ACKs may come from segments sent twice. With SACK, the blocks say what is really missing.
+  if (!sack_ok_ && recover_ != 0 && seq_lt(snd_una_, recover_)) return;
   ++stats_.fast_retransmits;
   uint32_t smss = send_mss_;
   ssthresh_ = max_u32(bytes_in_flight() / 2, 2 * smss);

@@ -103,6 +103,9 @@ class TcpStream {
   void close();
   // Resets the connection at once.
   void abort();
+  // Nagle's algorithm (on by default): off sends small writes at once, as a request-response
+  // server wants (nginx's tcp_nodelay).
+  void set_nagle(bool on);
 
   bool timed_out() const { return timed_out_; }
   // The connection's state and figures; nullptr once it is gone.
