@@ -70,8 +70,8 @@ class Wire:
         self.seen = [p for p in self.seen if p[TCP].dport != sport]
         return mine
 
-    def handshake(self, sport, isn):
-        self.send(TCP(sport=sport, dport=port, flags="S", seq=isn, window=65535, options=[("MSS", 1460)]))
+    def handshake(self, sport, isn, mss=1460):
+        self.send(TCP(sport=sport, dport=port, flags="S", seq=isn, window=65535, options=[("MSS", mss)]))
         replies = [p for p in self.take(sport) if p[TCP].flags & 0x12 == 0x12]
         if not replies:
             return None
@@ -156,14 +156,14 @@ else:
 
 # 4. Bad options: a SYN whose option runs past the header is dropped; an MSS of 1 is raised.
 wire.send(TCP(sport=40300, dport=port, flags="S", seq=1, options=[("MSS", 1460)]) / b"")
-wire.send(Ether(src=attacker_mac, dst=wire.server_mac) / IP(src=attacker, dst=server) /
-          TCP(sport=40301, dport=port, flags="S", seq=1, dataofs=6, options=b"\x02\x09\x05\xb4"))
+sendp(Ether(src=attacker_mac, dst=wire.server_mac) / IP(src=attacker, dst=server) /
+          TCP(sport=40301, dport=port, flags="S", seq=1, dataofs=6) / Raw(b"\x02\x09\x05\xb4"), iface=tap)
 if not wire.take(40301):
     ok("a SYN with a malformed option is dropped")
 else:
     fail("a SYN with a malformed option was answered")
 wire.take(40300)
-tiny = wire.handshake(40302, 77)
+tiny = wire.handshake(40302, 77, mss=1)
 if tiny is not None:
     wire.send(TCP(sport=40302, dport=port, flags="PA", seq=78, ack=tiny, window=65535),
               b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
