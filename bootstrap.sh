@@ -24,7 +24,7 @@ packages=(
   dnsmasq-base socat python3
   docker-registry skopeo python3-cryptography nginx-light wrk
   in-toto python3-jsonschema
-  libhttp-parser-dev python3-scapy
+  libhttp-parser-dev python3-scapy ethtool
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -6,6 +6,7 @@
 #   - requests/s and p99 latency for the 4 KiB file: wrk -c 64 -t 2 -d WRK_SECONDS (default 10);
 #   - throughput of the 64 MiB file with curl, best of CURL_RUNS (default 3);
 #   - the image's size with an empty site, and its heap's peak after the load.
+# With ethtool, nginx is measured again with the veth's offloads (TSO, GSO, GRO, checksums) off.
 # Every load is bounded in time; the namespaces are deleted on exit. Needs root, /dev/net/tun, ip,
 # wrk, curl, nginx, python3.
 # Usage: bench/http.sh [BUILD_DIR]   (default build; after ./bootstrap.sh demo or a build)
@@ -91,6 +92,7 @@ http {
 }
 EOF
 mkdir -p "$work/nginx-tmp"
+chmod -R a+rX "$work"  # nginx's workers run as nobody
 setsid ip netns exec "$nginx_ns" "$nginx" -c "$work/nginx.conf" -g 'daemon off;' >"$work/nginx.out" 2>&1 &
 pids+=($!)
 for url in http://10.0.0.2/4k.bin http://10.1.0.2/4k.bin; do
@@ -126,6 +128,14 @@ read -r cairn_rps cairn_p99 cairn_errors < <(wrk_run http://10.0.0.2/4k.bin)
 read -r nginx_rps nginx_p99 nginx_errors < <(wrk_run http://10.1.0.2/4k.bin)
 cairn_mib=$(curl_best http://10.0.0.2/64m.bin)
 nginx_mib=$(curl_best http://10.1.0.2/64m.bin)
+# nginx again with the veth's offloads off (no TSO/GSO/GRO, checksums in software), so that it
+# too moves 1500-byte frames one at a time, as the tap path does.
+if command -v ethtool >/dev/null; then
+  on "$nginx_ns" ethtool -K veth-n tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
+  on "$client_ns" ethtool -K veth-cn tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
+  read -r plain_rps plain_p99 plain_errors < <(wrk_run http://10.1.0.2/4k.bin)
+  plain_mib=$(curl_best http://10.1.0.2/64m.bin)
+fi
 heap=$(sed -n 's/^http-static: heap peak \([0-9]*\) bytes.*/\1/p' "$work/image.out" | tail -1)
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 
@@ -135,5 +145,9 @@ echo "| 4 KiB file, wrk -c 64 -t 2 -d ${wrk_seconds}s: requests/s | $cairn_rps |
 echo "| 4 KiB file: p99 latency | $cairn_p99 ms | $nginx_p99 ms | $(ratio "$cairn_p99" "$nginx_p99") |"
 echo "| errors during the wrk runs | $cairn_errors | $nginx_errors | |"
 echo "| 64 MiB file with curl, best of $curl_runs | $cairn_mib MiB/s | $nginx_mib MiB/s | **$(ratio "$cairn_mib" "$nginx_mib")** |"
+if [ -n "${plain_mib:-}" ]; then
+  echo "| 4 KiB, against nginx with the veth's offloads off: requests/s | $cairn_rps | $plain_rps ($plain_errors errors) | $(ratio "$cairn_rps" "$plain_rps") |"
+  echo "| 64 MiB, against nginx with the veth's offloads off | $cairn_mib MiB/s | $plain_mib MiB/s | $(ratio "$cairn_mib" "$plain_mib") |"
+fi
 echo "| http-static image without its site | $empty_size bytes | | goal ≤ 131072 |"
 echo "| image heap peak after the load | ${heap:-?} bytes | | |"
