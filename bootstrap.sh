@@ -220,8 +220,11 @@ PY
 
   log "udp-echo, built from its lock"
   "$cairn" build "$work/udp-echo" --locked --sources "$root"
+  log "http-static: a web site baked into an image (each file's bytes, type, SHA-256 ETag and gzip form)"
+  cp -r "$root/examples/http-static" "$work/http-static"
+  "$cairn" build "$work/http-static" --manifest "$work/manifest" --sources "$root"
 
-  log "udp-echo on a tap in a private network namespace: a DHCP lease from dnsmasq, ping, UDP echo"
+  log "udp-echo then http-static on a tap in a private network namespace: DHCP leases, ping, UDP echo, HTTP"
   local status=0
   demo_network "$work" || status=$?
   if [ "$status" -eq 1 ]; then echo "(skipped: $network_skip)"; elif [ "$status" -ne 0 ]; then exit 1; fi
@@ -259,10 +262,32 @@ demo_network() {
     ip netns exec "$namespace" ping -c 3 -i 0.2 "$address" | tail -2
     echo "hello, unikernel" | ip netns exec "$namespace" timeout 5 socat -t 1 - "UDP:$address:7" | sed 's/^/echoed: /'
   fi
+  kill -- "-${pids[1]}" 2>/dev/null || true
+  wait "${pids[1]}" 2>/dev/null || true
+
+  # http-static on the same tap: a lease, then a page and its headers with curl.
+  local web=''
+  setsid ip netns exec "$namespace" "$root/build/bin/cairn" run "$work/http-static/_build/http-static/http-static.spt" \
+    --net:service0=tap0 >"$work/http-static.out" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 150); do
+    web=$(sed -n 's|^http-static: \([0-9.]*\)/[0-9]* via DHCP$|\1|p' "$work/http-static.out")
+    [ -n "$web" ] && break
+    sleep 0.1
+  done
+  if [ -n "$web" ]; then
+    ip netns exec "$namespace" curl -sS --compressed -D - -o "$work/index.html" "http://$web/" | tr -d '\r' |
+      grep -E '^(HTTP|Content-Type|Content-Encoding|ETag)'
+    grep -o '<title>.*</title>' "$work/index.html"
+    ip netns exec "$namespace" curl -sS -o /dev/null -w 'If-None-Match with that ETag: %{http_code}\n' \
+      -H "If-None-Match: \"$(sha256sum "$work/http-static/site/index.html" | cut -d' ' -f1)\"" "http://$web/"
+  fi
+  cat "$work/http-static.out"
   for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   ip netns del "$namespace"
   [ -n "$address" ] || { echo "demo: udp-echo got no address" >&2; return 2; }
+  [ -n "$web" ] || { echo "demo: http-static got no address" >&2; return 2; }
 }
 
 main() {

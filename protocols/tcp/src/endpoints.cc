@@ -384,7 +384,7 @@ bool Endpoints::next_output(Transmit& out, Time now) {
     if (connection == nullptr || !connection->next_segment(out.segment, now)) continue;
     out.source = connection->tuple().local_address;
     out.destination = connection->tuple().remote_address;
-    next_output_slot_ = (index + 1) % slot_count_;
+    next_output_slot_ = index;  // it may have more: scanning the other slots for each segment costs
     ++counters_.sent;
     if (out.segment.payload.empty()) reap(static_cast<int>(index));  // a final RST: nothing points into it
     return true;
