@@ -18,14 +18,13 @@ constexpr uint16_t default_mss = 536;     // RFC 9293 3.7.1: when the peer sends
 constexpr uint8_t max_window_scale = 14;  // RFC 7323 2.3
 constexpr Duration clock_granularity = milliseconds(1);
 
-// The smallest shift that lets a 16-bit field offer the whole buffer.
+}  // namespace
+
 uint8_t window_scale_for(uint32_t buffer) {
   uint8_t shift = 0;
   while (shift < max_window_scale && (buffer >> shift) > 0xffff) ++shift;
   return shift;
 }
-
-}  // namespace
 
 const char* describe(State state) {
   switch (state) {

@@ -15,13 +15,6 @@ bool handshake_done(State state) {
   return state != State::syn_sent && state != State::syn_received && state != State::closed;
 }
 
-// The largest shift the connection settings will ask for (mirrors Connection's own choice).
-uint8_t window_scale_for(uint32_t buffer) {
-  uint8_t shift = 0;
-  while (shift < 14 && (buffer >> shift) > 0xffff) ++shift;
-  return shift;
-}
-
 }  // namespace
 
 Endpoints::Endpoints(const EndpointsSettings& settings, const SecretKey& key, Counters& counters)

@@ -65,6 +65,10 @@ enum class Ending : uint8_t {
 
 const char* describe(Ending ending);
 
+// The window scale (RFC 7323) a receive buffer of `buffer` bytes asks for: the smallest shift that
+// lets a 16-bit window offer all of it, at most 14.
+uint8_t window_scale_for(uint32_t buffer);
+
 struct Settings {
   uint32_t send_buffer = 64 * 1024;     // bytes written and not yet acknowledged
   uint32_t receive_buffer = 64 * 1024;  // bytes received and not yet read (the largest window offered)
