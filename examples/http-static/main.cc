@@ -49,7 +49,9 @@ ByteView text(const char* value) {
   return ByteView(reinterpret_cast<const uint8_t*>(value), size);
 }
 
-uint64_t wall_seconds() { return solo5_clock_wall() / 1000000000u; }
+uint64_t wall_seconds() {
+  return solo5_clock_wall() / 1000000000u;
+}
 
 // Says on the console when the heap's peak grew by 256 KiB since it last said (benchmarks read it).
 void report_heap_peak() {
@@ -109,7 +111,8 @@ void log_request(const tcp::Connection* connection, const http::Request& request
 // Answers `request` into `stream`; false when the connection must close after it.
 sched::Task<bool> respond(net::TcpStream& stream, const http::Request& request) {
   uint8_t head[1024];
-  const cairn::assets::File* file = request.target_form == http::TargetForm::origin ? find_asset(request.target) : nullptr;
+  const cairn::assets::File* file =
+      request.target_form == http::TargetForm::origin ? find_asset(request.target) : nullptr;
   http::ResponseContext context{wall_seconds(), program};
   if (file == nullptr) {
     static const char not_found[] = "not found\n";
@@ -175,10 +178,11 @@ sched::Task<void> serve(net::Stack& stack, tcp::ConnectionId id) {
     cairn::protocols::Result<http::ParseStep> step = parser.parse(ByteView(buffer, buffered));
     if (!step.ok()) {
       uint8_t reply[256];
-      cairn::protocols::Result<size_t> size =
-          http::write_error_response(MutableByteView(reply, sizeof reply), parser.failure().status, wall_seconds(), program);
+      cairn::protocols::Result<size_t> size = http::write_error_response(
+          MutableByteView(reply, sizeof reply), parser.failure().status, wall_seconds(), program);
       if (size.ok()) co_await stream.write(ByteView(reply, size.value()), sched::now() + send_timeout);
-      print("{}: refused a request: {} ({})\n", program, parser.failure().status, http::describe(parser.failure().problem));
+      print("{}: refused a request: {} ({})\n", program, parser.failure().status,
+            http::describe(parser.failure().problem));
       break;
     }
     size_t consumed = step->consumed;
@@ -256,4 +260,6 @@ sched::Task<int> serve_site(cairn::Arguments arguments) {
 
 }  // namespace
 
-int cairn::app_main(cairn::Arguments arguments) { return sched::run(serve_site(arguments)); }
+int cairn::app_main(cairn::Arguments arguments) {
+  return sched::run(serve_site(arguments));
+}

@@ -41,4 +41,6 @@ sched::Task<int> echo(cairn::Arguments arguments) {
 
 }  // namespace
 
-int cairn::app_main(cairn::Arguments arguments) { return sched::run(echo(arguments)); }
+int cairn::app_main(cairn::Arguments arguments) {
+  return sched::run(echo(arguments));
+}

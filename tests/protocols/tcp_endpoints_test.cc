@@ -28,7 +28,8 @@ struct Packet {
 class TwoHosts : public ::testing::Test {
  protected:
   explicit TwoHosts(EndpointsSettings server_settings = EndpointsSettings{})
-      : client(EndpointsSettings{}, client_key, client_counters), server(server_settings, server_key, server_counters) {}
+      : client(EndpointsSettings{}, client_key, client_counters),
+        server(server_settings, server_key, server_counters) {}
 
   // Moves every queued segment both ways until nothing is left, `rounds` at most.
   void exchange(int rounds = 100) {
@@ -60,7 +61,9 @@ class TwoHosts : public ::testing::Test {
   }
 
   // A segment to the server, as an attacker would forge it.
-  void inject(const Segment& segment, Ipv4Address source = client_address) { server.input(segment, source, server_address, now); }
+  void inject(const Segment& segment, Ipv4Address source = client_address) {
+    server.input(segment, source, server_address, now);
+  }
 
   std::vector<Outgoing> drain_server() {
     std::vector<Outgoing> sent;

@@ -93,9 +93,9 @@ TEST(TcpSegmentTest, RefusesMalformedSegments) {
   EXPECT_EQ(parse(testing::view(long_offset), client, server).error(), Error::bad_header_length);
 
   // Option lengths that contradict their kind, or run past the header.
-  for (const Bytes& options : {Bytes{2, 3, 0, 0}, Bytes{3, 4, 1, 0}, Bytes{8, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-                               Bytes{5, 2, 0, 0}, Bytes{5, 7, 0, 0, 0, 0, 0, 0}, Bytes{1, 1, 1, 30},
-                               Bytes{1, 1, 1, 0xfe}, Bytes{1, 1, 1, 9}}) {
+  for (const Bytes& options :
+       {Bytes{2, 3, 0, 0}, Bytes{3, 4, 1, 0}, Bytes{8, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, Bytes{5, 2, 0, 0},
+        Bytes{5, 7, 0, 0, 0, 0, 0, 0}, Bytes{1, 1, 1, 30}, Bytes{1, 1, 1, 0xfe}, Bytes{1, 1, 1, 9}}) {
     Bytes bytes = tcp_segment(1, 2, 3, 4, Flag::ack, 5, options, {});
     EXPECT_EQ(parse(testing::view(bytes), client, server).error(), Error::bad_format) << int(options[0]);
   }

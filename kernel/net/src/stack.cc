@@ -126,7 +126,9 @@ bool Stack::wake_receivers() {
   return woke;
 }
 
-UdpSocket::UdpSocket(Stack& stack) : stack_(stack), next_(stack.sockets_) { stack.sockets_ = this; }
+UdpSocket::UdpSocket(Stack& stack) : stack_(stack), next_(stack.sockets_) {
+  stack.sockets_ = this;
+}
 
 UdpSocket::~UdpSocket() {
   if (bound_) stack_.interface_.close(id_);
@@ -158,7 +160,8 @@ Datagram UdpSocket::take_datagram() {
   Datagram datagram;
   // Only the interface task wakes a receiver, and only for a readable socket; one task awaits
   // a socket at a time, so the datagram is still there.
-  if (!bound_ || !stack_.interface_.receive(id_, datagram)) runtime::panic("net: a socket woke with nothing to receive");
+  if (!bound_ || !stack_.interface_.receive(id_, datagram))
+    runtime::panic("net: a socket woke with nothing to receive");
   return datagram;
 }
 

@@ -42,7 +42,9 @@ sched::Time Stack::tcp_deadline() const {
 
 // --- listeners -------------------------------------------------------------------------------
 
-TcpListener::TcpListener(Stack& stack) : stack_(stack), next_(stack.listeners_) { stack.listeners_ = this; }
+TcpListener::TcpListener(Stack& stack) : stack_(stack), next_(stack.listeners_) {
+  stack.listeners_ = this;
+}
 
 TcpListener::~TcpListener() {
   if (listening_) stack_.interface_.tcp().close_listener(id_);

@@ -106,8 +106,8 @@ Status Connection::accept(const FourTuple& tuple, const Segment& syn, uint32_t i
   return {};
 }
 
-Status Connection::accept_cookie(const FourTuple& tuple, const Segment& ack, uint32_t iss,
-                                 const CookieOptions& options, uint32_t timestamp_offset, Time now) {
+Status Connection::accept_cookie(const FourTuple& tuple, const Segment& ack, uint32_t iss, const CookieOptions& options,
+                                 uint32_t timestamp_offset, Time now) {
   if (state_ != State::closed || ending_ != Ending::none) return Error::bad_argument;
   if (Status buffers = allocate_buffers(); !buffers) return buffers;
   tuple_ = tuple;
@@ -306,8 +306,10 @@ void Connection::input_syn_sent(const Segment& segment, Time now) {
     ack_ok = true;
   }
   if (segment.has(Flag::rst)) {
-    if (ack_ok) end(Ending::refused);
-    else ++stats_.dropped_segments;
+    if (ack_ok)
+      end(Ending::refused);
+    else
+      ++stats_.dropped_segments;
     return;
   }
   if (!segment.has(Flag::syn)) {
@@ -614,8 +616,10 @@ void Connection::process_data(const Segment& segment, Time now) {
       // RFC 9293 3.8.6.3 / RFC 5681 4.2: at least every second full segment, else within the delay.
       uint32_t full = min_u32(send_mss_, settings_.mss) - (timestamps_ok_ ? timestamp_option_size : 0);
       if (length >= full) ++unacked_segments_;
-      if (unacked_segments_ >= 2) ack_now_ = true;
-      else if (ack_at_ == never) ack_at_ = later(now, settings_.delayed_ack);
+      if (unacked_segments_ >= 2)
+        ack_now_ = true;
+      else if (ack_at_ == never)
+        ack_at_ = later(now, settings_.delayed_ack);
     }
     if (fin_received_) process_fin(now);
   } else if (!payload.empty()) {
@@ -905,7 +909,8 @@ bool Connection::next_retransmission(Outgoing& out, Time now) {
   if (sack_ok_ && sacked_count_ > 0) {
     // Only holes below the highest SACKed byte count as lost (RFC 6675's IsLost, simplified).
     uint32_t highest = sacked_[0].right;
-    for (uint8_t i = 1; i < sacked_count_; ++i) highest = seq_gt(sacked_[i].right, highest) ? sacked_[i].right : highest;
+    for (uint8_t i = 1; i < sacked_count_; ++i)
+      highest = seq_gt(sacked_[i].right, highest) ? sacked_[i].right : highest;
     if (!seq_lt(sequence, highest) && sequence != snd_una_) return false;
   }
   fill_header(out, Flag::ack, sequence, now);

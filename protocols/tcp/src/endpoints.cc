@@ -291,9 +291,8 @@ void Endpoints::handle_syn(Listener& listener, const Segment& segment, const Fou
 }
 
 void Endpoints::handle_cookie_ack(Listener& listener, const Segment& segment, const FourTuple& tuple, Time now) {
-  Result<CookieOptions> options =
-      cookies_.check(tuple, segment.sequence - 1, segment.acknowledgment - 1, segment.options.has_timestamps,
-                     segment.options.timestamp_echo, now);
+  Result<CookieOptions> options = cookies_.check(tuple, segment.sequence - 1, segment.acknowledgment - 1,
+                                                 segment.options.has_timestamps, segment.options.timestamp_echo, now);
   if (!options.ok()) {
     counters_.drop(options.error());
     send_reset(segment, tuple.local_address, tuple.remote_address);

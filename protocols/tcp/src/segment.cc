@@ -108,8 +108,10 @@ Result<Segment> parse(ByteView bytes, Ipv4Address source, Ipv4Address destinatio
 size_t header_size_for(const Options& options) {
   size_t size = header_size;
   if (options.has_mss) size += 4;
-  if (options.has_timestamps) size += 12;  // NOP NOP TS, or SACK-permitted TS
-  else if (options.sack_permitted) size += 4;
+  if (options.has_timestamps)
+    size += 12;  // NOP NOP TS, or SACK-permitted TS
+  else if (options.sack_permitted)
+    size += 4;
   if (options.has_window_scale) size += 4;
   size_t room = (max_header_size - size - 4) / 8;  // SACK: NOP NOP kind length, 8 per block
   size_t blocks = options.sack_count < room ? options.sack_count : room;

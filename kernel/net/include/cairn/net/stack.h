@@ -17,10 +17,10 @@
 #pragma once
 
 #include <cairn/device.h>
-#include <cairn/runtime/entropy.h>
-#include <cairn/solo5.h>
 #include <cairn/protocols/netstack/interface.h>
+#include <cairn/runtime/entropy.h>
 #include <cairn/sched/scheduler.h>
+#include <cairn/solo5.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -112,7 +112,7 @@ class Stack {
 
   solo5_handle_t device_;
   netstack::Interface interface_;
-  UdpSocket* sockets_ = nullptr;  // every UdpSocket of this stack, linked through UdpSocket::next_
+  UdpSocket* sockets_ = nullptr;      // every UdpSocket of this stack, linked through UdpSocket::next_
   TcpListener* listeners_ = nullptr;  // likewise through TcpListener::next_
   TcpStream* streams_ = nullptr;      // and TcpStream::next_
   sched::DeviceOrDeadlineAwaiter* idle_wait_ = nullptr;  // the interface task's wait, while it waits

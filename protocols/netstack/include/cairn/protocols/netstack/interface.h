@@ -81,7 +81,7 @@ struct Event {
   // the address up; one event per defence).
   enum class Kind : uint8_t { address_acquired, address_lost, address_conflict };
   Kind kind = Kind::address_acquired;
-  ipv4::Config address;  // the new configuration; the old one for address_lost; the one in conflict
+  ipv4::Config address;        // the new configuration; the old one for address_lost; the one in conflict
   MacAddress conflicting_mac;  // address_conflict: the other host
   bool defended = false;       // address_conflict: kept and defended (true) or declined (false)
   Ipv4Address dns_servers[dhcp::max_dns_servers];
@@ -190,7 +190,7 @@ class Interface {
   udp::Sockets sockets_;
   dhcp::Client dhcp_;
   tcp::Endpoints tcp_;
-  Time now_ = 0;  // the latest time given to any call, for TCP segments taken by next_output()
+  Time now_ = 0;               // the latest time given to any call, for TCP segments taken by next_output()
   Time last_defence_ = never;  // when the address was last defended, `never` if not yet
 
   Event events_[4];

@@ -78,12 +78,12 @@ struct Settings {
   bool timestamps = true;
   bool sack = true;
   Duration delayed_ack = milliseconds(40);
-  Duration initial_rto = seconds(1);  // RFC 6298 2.1
+  Duration initial_rto = seconds(1);     // RFC 6298 2.1
   Duration min_rto = milliseconds(200);  // Linux's floor; RFC 6298's 1 s is too slow on a LAN
   Duration max_rto = seconds(60);
-  uint8_t syn_retries = 6;       // SYN or SYN-ACK retransmissions before timing out
-  uint8_t data_retries = 15;     // retransmissions of the same data before timing out (Linux's R2)
-  Duration time_wait = seconds(60);  // 2 MSL
+  uint8_t syn_retries = 6;                    // SYN or SYN-ACK retransmissions before timing out
+  uint8_t data_retries = 15;                  // retransmissions of the same data before timing out (Linux's R2)
+  Duration time_wait = seconds(60);           // 2 MSL
   Duration fin_wait_2_timeout = seconds(60);  // after close(), when the peer never sends its FIN
   bool keep_alive = false;
   Duration keep_alive_idle = seconds(7200);
@@ -100,7 +100,7 @@ using Outgoing = Segment;
 struct ConnectionStats {
   uint64_t segments_received = 0;
   uint64_t segments_sent = 0;
-  uint64_t bytes_received = 0;   // in-order payload bytes taken into the receive buffer
+  uint64_t bytes_received = 0;  // in-order payload bytes taken into the receive buffer
   uint64_t bytes_acknowledged = 0;
   uint64_t retransmitted_segments = 0;
   uint64_t timeouts = 0;          // retransmission timer expiries
@@ -273,7 +273,7 @@ class Connection {
   uint32_t bytes_acked_ = 0;  // toward the next congestion-avoidance increase
   uint8_t duplicate_acks_ = 0;
   bool in_recovery_ = false;
-  uint32_t recover_ = 0;       // snd_max_ when recovery began (RFC 6582)
+  uint32_t recover_ = 0;          // snd_max_ when recovery began (RFC 6582)
   uint32_t retransmit_next_ = 0;  // in recovery: the next hole to resend
   bool retransmit_pending_ = false;
 
@@ -287,11 +287,11 @@ class Connection {
   Time timed_at_ = 0;
   Time retransmit_at_ = never;
   uint8_t retries_ = 0;
-  Time ack_at_ = never;       // a delayed ACK is due
-  bool ack_now_ = false;      // an ACK must go out with the next segment, or alone
+  Time ack_at_ = never;           // a delayed ACK is due
+  bool ack_now_ = false;          // an ACK must go out with the next segment, or alone
   uint8_t unacked_segments_ = 0;  // full segments received since our last ACK
   bool window_update_ = false;
-  Time probe_at_ = never;     // zero-window probe
+  Time probe_at_ = never;  // zero-window probe
   uint8_t probes_ = 0;
   Time keep_alive_at_ = never;
   Time time_wait_until_ = never;
