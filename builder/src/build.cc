@@ -661,8 +661,14 @@ std::vector<std::string> include_flags(const std::map<std::string, Library>& lib
 
 }  // namespace
 
-Result<BuildReport> build_unikernel(const BuildOptions& options) {
+Result<BuildReport> build_unikernel(const BuildOptions& given) {
   auto start = std::chrono::steady_clock::now();
+  // Absolute paths from here on: without a sandbox, actions run in a folder of their own (a
+  // stand-in for /cairn), where a path relative to our working folder would name nothing.
+  BuildOptions options = given;
+  for (fs::path* path : {&options.app, &options.sources, &options.out, &options.cache}) {
+    if (!path->empty()) *path = fs::absolute(*path).lexically_normal();
+  }
   auto note = [&](std::string_view line) {
     if (options.on_progress) options.on_progress(line);
   };

@@ -35,16 +35,22 @@ bool cpu_has_rdseed() {
 
 // One 64-bit word from RDSEED or RDRAND: false when the CPU said it had none (CF=0) or gave the
 // all-ones word a failed generator returns with CF=1.
+// The carry flag comes out through a flag-output operand ("=@ccc"): a "setc" into a "=qm"
+// operand crashed under clang with AddressSanitizer, which picked a memory operand for it.
 bool read_rdseed(uint64_t& value) {
-  unsigned char ok;
-  asm volatile("rdseed %0; setc %1" : "=r"(value), "=qm"(ok) : : "cc");
-  return ok != 0 && value != ~uint64_t{0};
+  uint64_t word;
+  bool ok;
+  asm volatile("rdseed %0" : "=r"(word), "=@ccc"(ok));
+  value = word;
+  return ok && word != ~uint64_t{0};
 }
 
 bool read_rdrand(uint64_t& value) {
-  unsigned char ok;
-  asm volatile("rdrand %0; setc %1" : "=r"(value), "=qm"(ok) : : "cc");
-  return ok != 0 && value != ~uint64_t{0};
+  uint64_t word;
+  bool ok;
+  asm volatile("rdrand %0" : "=r"(word), "=@ccc"(ok));
+  value = word;
+  return ok && word != ~uint64_t{0};
 }
 
 void store_word(uint8_t* out, size_t size, uint64_t word) {
