@@ -68,6 +68,7 @@ build_apps() {
 start_registry() {  # NAME LOG_KEY: sets registry_url and token
   local name=$1 log_key=$2 address=
   mkdir -p "$name"
+  : >"$name/serve.out"  # before the server's shell opens it: sed below must find it, if empty
   "$cairn" registry serve --root "$name/root" --listen 127.0.0.1:0 --origin verify-test.example/log \
     --log-key "$log_key" --manifest-repo repo >"$name/serve.out" 2>&1 &
   pids+=($!)

@@ -97,6 +97,7 @@ start_cairn_registry() {
   rm -rf "$dir"
   mkdir -p "$dir"
   "$cairn" key generate --ed25519 "$dir/log.key" >/dev/null
+  : >"$dir/serve.out"  # before the server's shell opens it: sed below must find it, if empty
   "$cairn" registry serve --root "$dir/root" --listen 127.0.0.1:0 --origin publish-test.example/log \
     --log-key "$dir/log.key" >"$dir/serve.out" 2>&1 &
   registry_pid=$!
@@ -346,6 +347,7 @@ if command -v openssl >/dev/null; then
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key -out tls.crt \
     -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 2 2>/dev/null
   "$cairn" key generate --ed25519 tls-log.key >/dev/null
+  : >tls-serve.out
   "$cairn" registry serve --root tls-root --listen 127.0.0.1:0 --origin tls.example/log --log-key tls-log.key \
     --tls-cert tls.crt --tls-key tls.key >tls-serve.out 2>&1 &
   registry_pid=$!

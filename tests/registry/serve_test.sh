@@ -21,6 +21,7 @@ command -v curl >/dev/null || { echo "skipped: no curl"; exit 77; }
 
 # start_server [OPTION...]: serves $work/root in the background; sets pid and url (http or https).
 start_server() {
+  : >"$work/serve.out"  # before the server's shell opens it: sed below must find it, if empty
   "$cairn" registry serve --root "$work/root" --listen 127.0.0.1:0 --origin example.org/log \
     --log-key "$work/root/log.key" "$@" >"$work/serve.out" 2>&1 &
   pid=$!
